@@ -1,0 +1,143 @@
+// Plain data shared by every layer. Nothing here does anything.
+
+export const TASK_STATUSES = [
+  'PENDING',
+  'ASSIGNED',
+  'IN_PROGRESS',
+  'FAILED',
+  'RETRY_WAIT',
+  'ESCALATED',
+  'SUCCEEDED',
+  'CANCELLED',
+] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['SUCCEEDED', 'CANCELLED'];
+
+export const CIRCUIT_STATES = ['CLOSED', 'OPEN', 'HALF_OPEN'] as const;
+export type CircuitState = (typeof CIRCUIT_STATES)[number];
+
+export const AGENT_LIFECYCLES = ['STARTING', 'RUNNING', 'RESTARTING', 'STOPPED', 'ESCALATED'] as const;
+export type AgentLifecycle = (typeof AGENT_LIFECYCLES)[number];
+
+export const ERROR_KINDS = [
+  'rate_limit',
+  'server',
+  'auth',
+  'not_found',
+  'validation',
+  'timeout',
+  'connection',
+  'crash',
+  'cancelled',
+  'unknown',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/** An agent failure, classified once; only this plain object travels afterwards. */
+export interface TaskError {
+  kind: ErrorKind;
+  message: string;
+  status?: number;
+  retryAfterMs?: number;
+}
+
+/** One state change of a task, an agent or a supervisor. Journal, audit trail, SSE, metrics and alerts all read it. */
+export interface TransitionRecord {
+  seq: number;
+  /** epoch milliseconds */
+  at: number;
+  kind: 'task' | 'agent' | 'supervisor';
+  id: string;
+  /** null for the record that creates the actor */
+  from: string | null;
+  to: string;
+  event: string;
+  attempt?: number;
+  agent?: string;
+  error?: TaskError;
+}
+
+/** What a machine emits; the runtime stamps `seq` and `at`. */
+export type TransitionFact = Omit<TransitionRecord, 'seq' | 'at'>;
+
+export interface Usage {
+  turns?: number;
+  costUsd?: number;
+  tokens?: number;
+}
+
+export type AlertLevel = 'WARNING' | 'CRITICAL';
+export interface Alert {
+  id: string;
+  /** ISO time */
+  at: string;
+  level: AlertLevel;
+  component: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+export interface BackoffOptions {
+  /** @defaultValue 2000 for tasks, 100 for restarts */
+  initialMs: number;
+  /** @defaultValue 2 */
+  factor: number;
+  /** @defaultValue 60000 for tasks, 30000 for restarts */
+  maxMs: number;
+  /** @defaultValue 'full' */
+  jitter: 'none' | 'full' | 'equal' | 'decorrelated';
+}
+
+export interface BreakerOptions {
+  /** failures within `windowMs` that open the circuit. @defaultValue 5 */
+  failureThreshold: number;
+  /** @defaultValue 60000 */
+  windowMs: number;
+  /** how long the circuit stays OPEN. @defaultValue 30000 */
+  openMs: number;
+  /** calls let through at once while HALF_OPEN. @defaultValue 1 */
+  halfOpenProbes: number;
+  /** probe successes that close the circuit. @defaultValue halfOpenProbes */
+  successThreshold: number;
+}
+
+/** A task as the outside world sees it (library and HTTP). Times are ISO strings. */
+export interface TaskView {
+  id: string;
+  type: string;
+  agent: string;
+  status: TaskStatus;
+  input: unknown;
+  output?: unknown;
+  degraded?: boolean;
+  resolvedBy?: 'human';
+  attempts: number;
+  maxRetries: number;
+  error?: TaskError;
+  checkpoint?: unknown;
+  nextRetryAt?: string;
+  idempotencyKey?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface BreakerView {
+  agent: string;
+  state: CircuitState;
+  failures: number;
+  openedAt?: string;
+  halfOpenAt?: string;
+}
+
+export interface AgentView {
+  name: string;
+  role: string;
+  lifecycle: AgentLifecycle;
+  circuit: CircuitState;
+  restarts: number;
+  inFlight: number;
+  queued: number;
+  concurrency: number;
+  external: boolean;
+  lastExit?: { at: string; reason: string };
+}
