@@ -1,0 +1,289 @@
+// One agent: its circuit breaker and its lifecycle, as two parallel regions.
+// Pure: times arrive in events; the runtime supplies the delays (deadline minus now).
+import { assign, emit, sendParent, setup } from 'xstate';
+import type { AgentLifecycle, BreakerOptions, CircuitState, TransitionFact } from '../src/types.ts';
+
+export interface AgentInput {
+  name: string;
+  breaker: BreakerOptions;
+  concurrency: number;
+}
+
+export interface AgentContext extends AgentInput {
+  circuit: CircuitState;
+  lifecycle: AgentLifecycle;
+  /** times of counted failures inside the window (CLOSED only) */
+  failures: number[];
+  inFlight: number;
+  /** HALF_OPEN bookkeeping; `epoch` tells a probe from a call admitted before the circuit last changed */
+  epoch: number;
+  probes: number;
+  probeSuccesses: number;
+  openedAt?: number;
+  openUntil?: number;
+  halfOpenAt?: number;
+  restarts: number;
+  restartAt?: number;
+  lastExit?: { at: number; reason: string; crash: boolean; rand?: number };
+}
+
+export type CallOutcome = 'success' | 'failure' | 'ignore';
+
+export type AgentEvent =
+  | { type: 'ACQUIRE'; at: number }
+  | { type: 'RELEASE'; at: number; outcome: CallOutcome; epoch: number }
+  | { type: 'RESET'; at: number }
+  | { type: 'RESUME' }
+  | { type: 'STARTED'; at: number }
+  | { type: 'EXITED'; at: number; reason: string; crash: boolean; rand: number }
+  | { type: 'RESTART_AT'; restartAt: number }
+  | { type: 'RESTART'; at: number; restartAt: number }
+  | { type: 'STOP'; at: number }
+  | { type: 'START'; at: number }
+  | { type: 'ESCALATE'; at: number };
+
+export type AgentEmitted = { type: 'transition'; fact: TransitionFact };
+
+/** Whether a call may start now: the breaker check the dispatcher makes before ACQUIRE. A field read, no search. */
+export function admits(c: AgentContext): boolean {
+  if (c.lifecycle !== 'RUNNING' || c.inFlight >= c.concurrency) return false;
+  if (c.circuit === 'CLOSED') return true;
+  return c.circuit === 'HALF_OPEN' && c.probes < c.breaker.halfOpenProbes;
+}
+
+function eventName(type: string): string {
+  if (type.startsWith('xstate.after')) return 'TIMER';
+  if (type === 'xstate.init') return 'INIT';
+  return type;
+}
+
+function fact(c: AgentContext, from: string, to: string, eventType: string): TransitionFact {
+  return { kind: 'agent', id: c.name, from: eventType === 'xstate.init' ? null : from, to, event: eventName(eventType), agent: c.name };
+}
+
+export const agentMachine = setup({
+  types: {
+    context: {} as AgentContext,
+    events: {} as AgentEvent,
+    input: {} as AgentInput,
+    emitted: {} as AgentEmitted,
+  },
+  actions: {
+    enterCircuit: emit(({ context, event }, to: CircuitState) => ({
+      type: 'transition' as const,
+      fact: fact(context, context.circuit, to, event.type),
+    })),
+    setCircuit: assign((_, to: CircuitState) => ({ circuit: to })),
+    enterLifecycle: emit(({ context, event }, to: AgentLifecycle) => ({
+      type: 'transition' as const,
+      fact: fact(context, context.lifecycle, to, event.type),
+    })),
+    setLifecycle: assign((_, to: AgentLifecycle) => ({ lifecycle: to })),
+    noteExit: assign(({ event }) =>
+      event.type === 'EXITED'
+        ? { lastExit: { at: event.at, reason: event.reason, crash: event.crash, rand: event.rand } }
+        : {},
+    ),
+  },
+  guards: {
+    admits: ({ context }) => admits(context),
+    // The failure being released is the one that reaches the threshold inside the window.
+    tripsBreaker: ({ context, event }) => {
+      if (event.type !== 'RELEASE' || event.outcome !== 'failure') return false;
+      const since = event.at - context.breaker.windowMs;
+      return context.failures.filter((t) => t > since).length + 1 >= context.breaker.failureThreshold;
+    },
+    isProbeFailure: ({ context, event }) =>
+      event.type === 'RELEASE' && event.epoch === context.epoch && event.outcome === 'failure',
+    closesCircuit: ({ context, event }) =>
+      event.type === 'RELEASE' &&
+      event.epoch === context.epoch &&
+      event.outcome === 'success' &&
+      context.probeSuccesses + 1 >= context.breaker.successThreshold,
+  },
+  delays: {
+    openDelay: ({ context }) => Math.max(0, (context.openUntil ?? 0) - (context.openedAt ?? 0)),
+    restartDelay: ({ context }) => Math.max(0, (context.restartAt ?? 0) - (context.lastExit?.at ?? 0)),
+  },
+}).createMachine({
+  id: 'agent',
+  type: 'parallel',
+  context: ({ input }) => ({
+    ...input,
+    circuit: 'CLOSED',
+    lifecycle: 'STARTING',
+    failures: [],
+    inFlight: 0,
+    epoch: 0,
+    probes: 0,
+    probeSuccesses: 0,
+    restarts: 0,
+  }),
+  on: {
+    ACQUIRE: {
+      guard: 'admits',
+      actions: assign(({ context }) => ({
+        inFlight: context.inFlight + 1,
+        probes: context.circuit === 'HALF_OPEN' ? context.probes + 1 : context.probes,
+      })),
+    },
+  },
+  states: {
+    circuit: {
+      initial: 'CLOSED',
+      on: {
+        RESET: { target: '.CLOSED', reenter: true },
+      },
+      states: {
+        CLOSED: {
+          entry: [
+            { type: 'enterCircuit', params: 'CLOSED' },
+            { type: 'setCircuit', params: 'CLOSED' },
+            assign({ failures: [], openedAt: undefined, openUntil: undefined, halfOpenAt: undefined }),
+          ],
+          on: {
+            RELEASE: [
+              {
+                guard: 'tripsBreaker',
+                target: 'OPEN',
+                actions: assign(({ context, event }) => ({
+                  inFlight: context.inFlight - 1,
+                  openedAt: event.at,
+                  openUntil: event.at + context.breaker.openMs,
+                })),
+              },
+              {
+                actions: assign(({ context, event }) => {
+                  const since = event.at - context.breaker.windowMs;
+                  const kept = context.failures.filter((t) => t > since);
+                  return {
+                    inFlight: context.inFlight - 1,
+                    failures: event.outcome === 'failure' ? [...kept, event.at] : kept,
+                  };
+                }),
+              },
+            ],
+          },
+        },
+        OPEN: {
+          entry: [
+            { type: 'enterCircuit', params: 'OPEN' },
+            { type: 'setCircuit', params: 'OPEN' },
+            assign(({ context }) => ({ epoch: context.epoch + 1 })),
+          ],
+          after: { openDelay: 'HALF_OPEN' },
+          on: {
+            RELEASE: { actions: assign(({ context }) => ({ inFlight: context.inFlight - 1 })) },
+            RESUME: { target: 'OPEN', reenter: true },
+          },
+        },
+        HALF_OPEN: {
+          entry: [
+            { type: 'enterCircuit', params: 'HALF_OPEN' },
+            { type: 'setCircuit', params: 'HALF_OPEN' },
+            assign(({ context }) => ({
+              epoch: context.epoch + 1,
+              probes: 0,
+              probeSuccesses: 0,
+              halfOpenAt: context.openUntil,
+            })),
+          ],
+          on: {
+            RELEASE: [
+              {
+                guard: 'isProbeFailure',
+                target: 'OPEN',
+                actions: assign(({ context, event }) => ({
+                  inFlight: context.inFlight - 1,
+                  openedAt: event.at,
+                  openUntil: event.at + context.breaker.openMs,
+                })),
+              },
+              {
+                guard: 'closesCircuit',
+                target: 'CLOSED',
+                actions: assign(({ context }) => ({ inFlight: context.inFlight - 1 })),
+              },
+              {
+                actions: assign(({ context, event }) => {
+                  const probe = event.epoch === context.epoch;
+                  return {
+                    inFlight: context.inFlight - 1,
+                    probes: probe ? context.probes - 1 : context.probes,
+                    probeSuccesses:
+                      probe && event.outcome === 'success' ? context.probeSuccesses + 1 : context.probeSuccesses,
+                  };
+                }),
+              },
+            ],
+          },
+        },
+      },
+    },
+    lifecycle: {
+      initial: 'STARTING',
+      on: {
+        STOP: { target: '.STOPPED' },
+        ESCALATE: { target: '.ESCALATED' },
+      },
+      states: {
+        STARTING: {
+          entry: [{ type: 'enterLifecycle', params: 'STARTING' }, { type: 'setLifecycle', params: 'STARTING' }],
+          on: {
+            STARTED: 'RUNNING',
+            EXITED: { target: 'RESTARTING', actions: 'noteExit' },
+          },
+        },
+        RUNNING: {
+          entry: [{ type: 'enterLifecycle', params: 'RUNNING' }, { type: 'setLifecycle', params: 'RUNNING' }],
+          on: {
+            EXITED: { target: 'RESTARTING', actions: 'noteExit' },
+            // A manual or sibling-driven restart: no exit of its own, so the supervisor is not asked.
+            RESTART: {
+              target: 'RESTARTING.waiting',
+              actions: assign(({ event }) => ({
+                lastExit: { at: event.at, reason: 'restart', crash: false },
+                restartAt: event.restartAt,
+              })),
+            },
+          },
+        },
+        RESTARTING: {
+          entry: [{ type: 'enterLifecycle', params: 'RESTARTING' }, { type: 'setLifecycle', params: 'RESTARTING' }],
+          initial: 'deciding',
+          states: {
+            // Waits for the supervisor's verdict on the exit: RESTART_AT, ESCALATE or STOP.
+            deciding: {
+              entry: sendParent(({ context }) => ({
+                type: 'CHILD_EXIT' as const,
+                child: context.name,
+                at: context.lastExit?.at ?? 0,
+                reason: context.lastExit?.reason ?? 'unknown',
+                crash: context.lastExit?.crash ?? true,
+                rand: context.lastExit?.rand ?? 0.5,
+              })),
+              on: { RESTART_AT: { target: 'waiting', actions: assign(({ event }) => ({ restartAt: event.restartAt })) } },
+            },
+            waiting: {
+              after: {
+                restartDelay: {
+                  target: '#agent.lifecycle.STARTING',
+                  actions: assign(({ context }) => ({ restarts: context.restarts + 1 })),
+                },
+              },
+              on: { RESUME: { target: 'waiting', reenter: true } },
+            },
+          },
+        },
+        STOPPED: {
+          entry: [{ type: 'enterLifecycle', params: 'STOPPED' }, { type: 'setLifecycle', params: 'STOPPED' }],
+          on: { START: 'STARTING' },
+        },
+        ESCALATED: {
+          entry: [{ type: 'enterLifecycle', params: 'ESCALATED' }, { type: 'setLifecycle', params: 'ESCALATED' }],
+          on: { START: 'STARTING' },
+        },
+      },
+    },
+  },
+});

@@ -1,0 +1,235 @@
+// One task's life. Pure: no I/O, no clock. Times arrive inside events; the runtime
+// supplies the delays' implementation (remaining time until a deadline in context).
+import { assign, emit, setup } from 'xstate';
+import type { ErrorKind, TaskError, TaskStatus, TransitionFact } from '../src/types.ts';
+
+/** What recovery decided for a failed attempt; computed by the runtime's policy before FAIL is sent. */
+export type TaskDecision =
+  | { action: 'retry'; agent: string; delayMs: number; timeoutMs?: number }
+  | { action: 'degrade'; output: unknown }
+  | { action: 'escalate'; reason: string };
+
+export interface TaskInput {
+  id: string;
+  type: string;
+  agent: string;
+  input: unknown;
+  maxRetries: number;
+  timeoutMs?: number;
+}
+
+export interface TaskContext extends TaskInput {
+  status: TaskStatus;
+  attempts: number;
+  failureCounts: Partial<Record<ErrorKind, number>>;
+  error?: TaskError;
+  output?: unknown;
+  degraded?: boolean;
+  resolvedBy?: 'human';
+  checkpoint?: unknown;
+  decision?: TaskDecision;
+  /** when the last attempt failed, and when the next may start */
+  failedAt?: number;
+  retryAt?: number;
+  /** when the running attempt times out (in-process timeout or external heartbeat) */
+  deadlineAt?: number;
+  startedAt?: number;
+}
+
+export type TaskEvent =
+  | { type: 'ASSIGN' }
+  | { type: 'START'; at: number; deadlineAt?: number }
+  | { type: 'HEARTBEAT'; at: number; deadlineAt?: number }
+  | { type: 'CHECKPOINT'; attempt: number; data: unknown }
+  | { type: 'SUCCEED'; attempt: number; output: unknown }
+  | { type: 'FAIL'; attempt: number; at: number; error: TaskError; decision: TaskDecision }
+  | { type: 'RETRY'; attempts?: number }
+  | { type: 'RESOLVE'; output: unknown }
+  | { type: 'CANCEL'; reason?: string }
+  | { type: 'RESUME' };
+
+export type TaskEmitted = { type: 'transition'; fact: TransitionFact } | { type: 'deadline'; attempt: number };
+
+function eventName(type: string): string {
+  if (type.startsWith('xstate.after')) return 'TIMER';
+  if (type === 'xstate.init') return 'SUBMIT';
+  return type;
+}
+
+const ERROR_STATES: ReadonlySet<TaskStatus> = new Set(['FAILED', 'RETRY_WAIT', 'ESCALATED']);
+
+export function taskFact(context: TaskContext, to: TaskStatus, eventType: string): TransitionFact {
+  const fact: TransitionFact = {
+    kind: 'task',
+    id: context.id,
+    from: eventType === 'xstate.init' ? null : context.status,
+    to,
+    event: eventName(eventType),
+    attempt: context.attempts,
+    agent: context.agent,
+  };
+  if (context.error && ERROR_STATES.has(to)) fact.error = context.error;
+  return fact;
+}
+
+const isCurrentAttempt = ({ context, event }: { context: TaskContext; event: TaskEvent }) =>
+  'attempt' in event && event.attempt === context.attempts;
+
+export const taskMachine = setup({
+  types: {
+    context: {} as TaskContext,
+    events: {} as TaskEvent,
+    input: {} as TaskInput,
+    emitted: {} as TaskEmitted,
+  },
+  actions: {
+    enter: emit(({ context, event }, to: TaskStatus) => ({
+      type: 'transition' as const,
+      fact: taskFact(context, to, event.type),
+    })),
+    setStatus: assign((_, to: TaskStatus) => ({ status: to })),
+    // A human's retry grants a fresh budget (one attempt unless the event says more).
+    renewBudget: assign(({ context, event }) => ({
+      maxRetries: context.attempts + (event.type === 'RETRY' ? (event.attempts ?? 1) : 1) - 1,
+      failureCounts: {},
+      decision: undefined,
+      retryAt: undefined,
+    })),
+  },
+  guards: {
+    isCurrentAttempt,
+    hasDeadline: ({ context }) => context.deadlineAt !== undefined,
+    // Budget is enforced here as well as in policy: whatever a strategy says, a task never runs more than maxRetries + 1 attempts.
+    decidedRetry: ({ context }) => context.decision?.action === 'retry' && context.attempts <= context.maxRetries,
+    decidedDegrade: ({ context }) => context.decision?.action === 'degrade',
+    // A zero delay must not arm a timer (setTimeout(0) costs at least 1 ms in Node).
+    retryDue: ({ context }) => (context.retryAt ?? 0) <= (context.failedAt ?? 0),
+  },
+  delays: {
+    // Defaults relative to the failure; the runtime replaces them with "deadline minus now".
+    retryDelay: ({ context }) => Math.max(0, (context.retryAt ?? 0) - (context.failedAt ?? 0)),
+    attemptDeadline: ({ context }) => Math.max(0, (context.deadlineAt ?? 0) - (context.startedAt ?? 0)),
+  },
+}).createMachine({
+  id: 'task',
+  context: ({ input }) => ({ ...input, status: 'PENDING', attempts: 0, failureCounts: {} }),
+  initial: 'PENDING',
+  on: {
+    CANCEL: { target: '.CANCELLED' },
+  },
+  states: {
+    PENDING: {
+      entry: [{ type: 'enter', params: 'PENDING' }, { type: 'setStatus', params: 'PENDING' }],
+      on: { ASSIGN: 'ASSIGNED' },
+    },
+    ASSIGNED: {
+      entry: [{ type: 'enter', params: 'ASSIGNED' }, { type: 'setStatus', params: 'ASSIGNED' }],
+      on: {
+        START: {
+          target: 'IN_PROGRESS',
+          actions: assign(({ context, event }) => ({
+            attempts: context.attempts + 1,
+            startedAt: event.at,
+            deadlineAt: event.deadlineAt,
+          })),
+        },
+      },
+    },
+    IN_PROGRESS: {
+      entry: [{ type: 'enter', params: 'IN_PROGRESS' }, { type: 'setStatus', params: 'IN_PROGRESS' }],
+      initial: 'check',
+      states: {
+        check: { always: [{ guard: 'hasDeadline', target: 'timed' }, { target: 'untimed' }] },
+        timed: {
+          after: {
+            attemptDeadline: {
+              target: 'expired',
+              actions: emit(({ context }) => ({ type: 'deadline' as const, attempt: context.attempts })),
+            },
+          },
+        },
+        untimed: {},
+        // The runtime answers `deadline` with FAIL; until then the attempt counts as running.
+        expired: {},
+      },
+      on: {
+        HEARTBEAT: {
+          target: '.check',
+          reenter: true,
+          actions: assign(({ event }) => ({ startedAt: event.at, deadlineAt: event.deadlineAt })),
+        },
+        RESUME: { target: '.check', reenter: true },
+        CHECKPOINT: { guard: 'isCurrentAttempt', actions: assign(({ event }) => ({ checkpoint: event.data })) },
+        SUCCEED: {
+          guard: 'isCurrentAttempt',
+          target: 'SUCCEEDED',
+          actions: assign(({ event }) => ({ output: event.output, error: undefined })),
+        },
+        FAIL: {
+          guard: 'isCurrentAttempt',
+          target: 'FAILED',
+          actions: assign(({ context, event }) => ({
+            error: event.error,
+            decision: event.decision,
+            failedAt: event.at,
+            failureCounts: {
+              ...context.failureCounts,
+              [event.error.kind]: (context.failureCounts[event.error.kind] ?? 0) + 1,
+            },
+          })),
+        },
+      },
+    },
+    FAILED: {
+      entry: [{ type: 'enter', params: 'FAILED' }, { type: 'setStatus', params: 'FAILED' }],
+      always: [
+        {
+          guard: 'decidedRetry',
+          target: 'RETRY_WAIT',
+          actions: assign(({ context }) => {
+            const d = context.decision as Extract<TaskDecision, { action: 'retry' }>;
+            return {
+              agent: d.agent,
+              retryAt: (context.failedAt ?? 0) + d.delayMs,
+              timeoutMs: d.timeoutMs ?? context.timeoutMs,
+            };
+          }),
+        },
+        {
+          guard: 'decidedDegrade',
+          target: 'SUCCEEDED',
+          actions: assign(({ context }) => ({
+            output: (context.decision as Extract<TaskDecision, { action: 'degrade' }>).output,
+            degraded: true,
+          })),
+        },
+        { target: 'ESCALATED' },
+      ],
+      on: { RETRY: { target: 'ASSIGNED', actions: 'renewBudget' } },
+    },
+    RETRY_WAIT: {
+      entry: [{ type: 'enter', params: 'RETRY_WAIT' }, { type: 'setStatus', params: 'RETRY_WAIT' }],
+      always: { guard: 'retryDue', target: 'ASSIGNED' },
+      after: { retryDelay: 'ASSIGNED' },
+      on: { RESUME: { target: 'RETRY_WAIT', reenter: true } },
+    },
+    ESCALATED: {
+      entry: [{ type: 'enter', params: 'ESCALATED' }, { type: 'setStatus', params: 'ESCALATED' }],
+      on: {
+        RETRY: { target: 'ASSIGNED', actions: 'renewBudget' },
+        RESOLVE: {
+          target: 'SUCCEEDED',
+          actions: assign(({ event }) => ({ output: event.output, resolvedBy: 'human' as const })),
+        },
+      },
+    },
+    SUCCEEDED: {
+      type: 'final',
+      entry: [{ type: 'enter', params: 'SUCCEEDED' }, { type: 'setStatus', params: 'SUCCEEDED' }],
+    },
+    CANCELLED: {
+      type: 'final',
+      entry: [{ type: 'enter', params: 'CANCELLED' }, { type: 'setStatus', params: 'CANCELLED' }],
+    },
+  },
+});

@@ -1,0 +1,266 @@
+// Carries out what the task machines decide: queues assigned tasks per agent, admits them through
+// the agent's breaker and slots, runs attempts, turns their outcomes into events.
+import type { Logger } from 'pino';
+import type { AnyActorRef } from 'xstate';
+import { admits, type AgentContext, type CallOutcome } from '../../machines/agent.ts';
+import type { TaskDecision } from '../../machines/task.ts';
+import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
+import { classifyError } from '../policy/classify.ts';
+import { decideRetry } from '../policy/decide.ts';
+import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrategy } from '../policy/recovery.ts';
+import type { ErrorKind, TaskError, TransitionRecord, Usage } from '../types.ts';
+import { runAttempt, type Attempt } from './attempt.ts';
+import type { Queue } from './queue.ts';
+import type { TaskEntry, TaskTable } from './tasks.ts';
+
+export interface AgentSlot {
+  cfg: ResolvedAgentConfig;
+  ref: AnyActorRef;
+  queue: Queue<string>;
+  /** ids of tasks with an attempt in flight on this agent */
+  running: Set<string>;
+}
+
+/** Failures of these kinds say the agent itself is unwell, so they count toward its breaker. */
+const HEALTH_KINDS: ReadonlySet<ErrorKind> = new Set(['server', 'timeout', 'connection', 'crash', 'rate_limit', 'unknown']);
+
+export function callOutcome(kind: ErrorKind | undefined): CallOutcome {
+  if (kind === undefined) return 'success';
+  if (kind === 'cancelled') return 'ignore';
+  // The agent answered (a 400, 401 or 404 of one task): for the breaker that is a working agent.
+  return HEALTH_KINDS.has(kind) ? 'failure' : 'success';
+}
+
+export interface EngineDeps {
+  config: ResolvedConfig;
+  tasks: TaskTable;
+  agents: Map<string, AgentSlot>;
+  strategies: ReadonlyMap<string, RecoveryStrategy>;
+  now: () => number;
+  random: () => number;
+  logger: Logger;
+  /** journals a record that is not a state change (checkpoint, usage) */
+  note(kind: 'checkpoint' | 'usage', taskId: string, data: unknown): void;
+}
+
+export interface Engine {
+  enqueue(entry: TaskEntry): void;
+  pump(agent: string): void;
+  complete(id: string, attempt: number, output: unknown): void;
+  fail(id: string, attempt: number, err: unknown, classified?: TaskError): Promise<void>;
+  /** the attempt in flight for a task, if any */
+  attempt(id: string): Attempt | undefined;
+  /** a task record arrived: tidy up an attempt a CANCEL cut short */
+  onTaskRecord(record: TransitionRecord, entry: TaskEntry): void;
+  /** fail every attempt in flight on an agent that crashed or stopped */
+  failAgentAttempts(agent: string, reason: string): void;
+  setDispatching(on: boolean): void;
+  inFlight(): number;
+}
+
+export function createEngine(deps: EngineDeps): Engine {
+  const { tasks, agents, now, logger } = deps;
+  const attempts = new Map<string, Attempt>();
+  // An agent that answers synchronously would otherwise recurse pump → complete → pump once per queued task.
+  const pumping = new Set<string>();
+  let dispatching = false;
+
+  function agentContext(slot: AgentSlot): AgentContext {
+    return slot.ref.getSnapshot().context as AgentContext;
+  }
+
+  function pump(name: string) {
+    const slot = agents.get(name);
+    if (!slot || !dispatching || pumping.has(name)) return;
+    pumping.add(name);
+    try {
+      drain(slot, name);
+    } finally {
+      pumping.delete(name);
+    }
+  }
+
+  function drain(slot: AgentSlot, name: string) {
+    while (slot.queue.size > 0 && admits(agentContext(slot))) {
+      const id = slot.queue.shift() as string;
+      const entry = tasks.get(id);
+      // A queued id may be stale: cancelled, or re-routed to another agent meanwhile.
+      if (!entry?.actor || entry.context.status !== 'ASSIGNED' || entry.context.agent !== name) continue;
+      const epoch = agentContext(slot).epoch;
+      slot.ref.send({ type: 'ACQUIRE', at: now() });
+      start(entry, slot, epoch);
+    }
+  }
+
+  function start(entry: TaskEntry, slot: AgentSlot, epoch: number) {
+    const c = entry.context;
+    const at = now();
+    const external = !slot.cfg.run;
+    const timeoutMs = c.timeoutMs ?? slot.cfg.timeoutMs;
+    const limit = external ? slot.cfg.heartbeatTimeoutMs : timeoutMs;
+    // Read before START: when pump runs inside the task's own transition, START is queued, not yet applied.
+    const number = (entry.actor?.getSnapshot().context.attempts ?? c.attempts) + 1;
+    entry.actor?.send({ type: 'START', at, deadlineAt: limit === undefined ? undefined : at + limit });
+    const attempt: Attempt = {
+      taskId: c.id,
+      number,
+      agent: slot.cfg.name,
+      epoch,
+      startedAt: at,
+      controller: new AbortController(),
+      usage: {},
+      timeoutMs: external ? undefined : timeoutMs,
+    };
+    attempts.set(c.id, attempt);
+    slot.running.add(c.id);
+    if (external || !slot.cfg.run) return;
+    runAttempt(slot.cfg.run, entry, attempt, {
+      logger,
+      onCheckpoint: (data) => {
+        if (attempts.get(c.id) !== attempt) return;
+        entry.actor?.send({ type: 'CHECKPOINT', attempt: attempt.number, data });
+        deps.note('checkpoint', c.id, { attempt: attempt.number });
+      },
+      onUsage: (u) => addUsage(attempt.usage, u),
+      onSuccess: (output) => complete(c.id, attempt.number, output),
+      onFailure: (err) => void fail(c.id, attempt.number, err),
+    });
+  }
+
+  /** Frees the attempt's slot and tells the breaker how the call went. */
+  function release(attempt: Attempt, kind: ErrorKind | undefined) {
+    attempts.delete(attempt.taskId);
+    const slot = agents.get(attempt.agent);
+    if (!slot) return;
+    slot.running.delete(attempt.taskId);
+    slot.ref.send({ type: 'RELEASE', at: now(), outcome: callOutcome(kind), epoch: attempt.epoch });
+    if (Object.keys(attempt.usage).length > 0) deps.note('usage', attempt.taskId, attempt.usage);
+  }
+
+  function complete(id: string, number: number, output: unknown) {
+    const attempt = attempts.get(id);
+    if (!attempt || attempt.number !== number) return;
+    release(attempt, undefined);
+    tasks.get(id)?.actor?.send({ type: 'SUCCEED', attempt: number, output });
+    pump(attempt.agent);
+  }
+
+  async function fail(id: string, number: number, err: unknown, classified?: TaskError) {
+    const attempt = attempts.get(id);
+    const entry = tasks.get(id);
+    if (!attempt || attempt.number !== number || !entry?.actor) return;
+    const error = classified ?? classifyError(err, now(), deps.config.classifyError);
+    attempt.controller.abort(error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
+    release(attempt, error.kind);
+    logFailure(attempt, error);
+    const decision = await decide(entry, error, attempt);
+    entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision });
+    pump(attempt.agent);
+  }
+
+  function logFailure(attempt: Attempt, error: TaskError) {
+    // Never the message: provider errors often quote the prompt back.
+    logger.warn(
+      {
+        task: attempt.taskId,
+        agent: attempt.agent,
+        attempt: attempt.number,
+        errorKind: error.kind,
+        status: error.status,
+        turns: attempt.usage.turns,
+        costUsd: attempt.usage.costUsd,
+        tokens: attempt.usage.tokens,
+      },
+      'attempt failed',
+    );
+  }
+
+  async function decide(entry: TaskEntry, error: TaskError, attempt: Attempt): Promise<TaskDecision> {
+    const c = entry.context;
+    const type = deps.config.taskTypes[c.type] ?? deps.config.taskTypes.default;
+    if (!type) return { action: 'escalate', reason: `unknown task type ${c.type}` };
+    const agentCfg = agents.get(c.agent)?.cfg;
+    const retry = decideRetry({
+      error,
+      attempts: c.attempts,
+      maxRetries: c.maxRetries,
+      failureCounts: { ...c.failureCounts, [error.kind]: (c.failureCounts[error.kind] ?? 0) + 1 },
+      backoff: type.backoff,
+      rand: deps.random(),
+      timeoutMs: attempt.timeoutMs,
+      maxTimeoutMs: agentCfg?.maxTimeoutMs ?? Number.MAX_SAFE_INTEGER,
+    });
+    const ctx: RecoveryContext = {
+      retry,
+      agent: (name) => agentInfo(name),
+      peers: (name) => peersOf(name),
+      degrade: type.degrade
+        ? (task, e) => type.degrade?.({ ...task, attempt: task.attempts }, e)
+        : undefined,
+    };
+    const task = { id: c.id, type: c.type, agent: c.agent, input: c.input, attempts: c.attempts, maxRetries: c.maxRetries, checkpoint: c.checkpoint };
+    const d = await runRecovery(type.recovery, deps.strategies, task, error, ctx, (name, err) =>
+      logger.error({ strategy: name, errName: err instanceof Error ? err.name : typeof err }, 'recovery strategy threw'),
+    );
+    if (d.action === 'retry') return { action: 'retry', agent: d.agent, delayMs: d.delayMs, timeoutMs: d.timeoutMs };
+    if (d.action === 'degrade') return { action: 'degrade', output: d.output };
+    return { action: 'escalate', reason: d.reason };
+  }
+
+  function agentInfo(name: string): AgentInfo | undefined {
+    const slot = agents.get(name);
+    if (!slot) return undefined;
+    const c = agentContext(slot);
+    return { name, role: slot.cfg.role, fallback: slot.cfg.fallback, circuit: c.circuit, lifecycle: c.lifecycle };
+  }
+
+  function peersOf(name: string): string[] {
+    const role = agents.get(name)?.cfg.role;
+    return [...agents.values()].filter((s) => s.cfg.role === role && s.cfg.name !== name).map((s) => s.cfg.name);
+  }
+
+  return {
+    enqueue(entry) {
+      const slot = agents.get(entry.context.agent);
+      if (!slot) return;
+      slot.queue.push(entry.id);
+      pump(slot.cfg.name);
+    },
+    pump,
+    complete,
+    fail,
+    attempt: (id) => attempts.get(id),
+    onTaskRecord(record, entry) {
+      if (record.to !== 'CANCELLED') return;
+      const attempt = attempts.get(entry.id);
+      if (!attempt) return;
+      attempt.controller.abort(new DOMException('task cancelled', 'AbortError'));
+      release(attempt, 'cancelled');
+      pump(attempt.agent);
+    },
+    failAgentAttempts(agent, reason) {
+      const slot = agents.get(agent);
+      if (!slot) return;
+      for (const id of [...slot.running]) {
+        const attempt = attempts.get(id);
+        if (attempt) void fail(id, attempt.number, undefined, { kind: 'crash', message: reason });
+      }
+    },
+    setDispatching(on) {
+      dispatching = on;
+      if (on) for (const name of agents.keys()) pump(name);
+    },
+    inFlight: () => attempts.size,
+  };
+}
+
+function timeoutReason(attempt: Attempt): DOMException {
+  return new DOMException(`attempt ${attempt.number} timed out after ${attempt.timeoutMs ?? '?'} ms`, 'TimeoutError');
+}
+
+function addUsage(into: Usage, u: Usage) {
+  for (const k of ['turns', 'costUsd', 'tokens'] as const) {
+    const v = u[k];
+    if (typeof v === 'number' && Number.isFinite(v)) into[k] = (into[k] ?? 0) + v;
+  }
+}

@@ -1,0 +1,116 @@
+// The task table: every task's actor (while it lives), its latest state, its history, in creation order.
+import type { Actor } from 'xstate';
+import type { taskMachine, TaskContext } from '../../machines/task.ts';
+import { TASK_STATUSES, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
+
+export type TaskActor = Actor<typeof taskMachine>;
+
+export interface TaskEntry {
+  id: string;
+  /** position in creation order, the list cursor */
+  order: number;
+  createdAt: number;
+  updatedAt: number;
+  idempotencyKey?: string;
+  /** dropped once the task is terminal; `context` keeps its last state */
+  actor?: TaskActor;
+  context: TaskContext;
+  history: TransitionRecord[];
+  waiters?: Array<{ resolve: (output: unknown) => void; reject: (err: unknown) => void }>;
+}
+
+export interface ListQuery {
+  status?: TaskStatus;
+  agent?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface TaskTable {
+  add(entry: Omit<TaskEntry, 'order'>): TaskEntry;
+  get(id: string): TaskEntry | undefined;
+  byKey(key: string): TaskEntry | undefined;
+  /** keeps counts and history in step with a task record */
+  apply(record: TransitionRecord, context: TaskContext): TaskEntry | undefined;
+  list(q: ListQuery): { items: TaskEntry[]; nextCursor: string | null };
+  countByStatus(): Record<TaskStatus, number>;
+  remove(id: string): void;
+  all(): Iterable<TaskEntry>;
+  readonly size: number;
+}
+
+export function createTaskTable(): TaskTable {
+  const byId = new Map<string, TaskEntry>();
+  const byIdem = new Map<string, TaskEntry>();
+  // Creation order with holes left by removals, so a cursor stays valid.
+  const ordered: Array<TaskEntry | undefined> = [];
+  const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+
+  return {
+    add(e) {
+      const entry: TaskEntry = { ...e, order: ordered.length };
+      ordered.push(entry);
+      byId.set(entry.id, entry);
+      if (entry.idempotencyKey) byIdem.set(entry.idempotencyKey, entry);
+      return entry;
+    },
+    get: (id) => byId.get(id),
+    byKey: (key) => byIdem.get(key),
+    apply(record, context) {
+      const entry = byId.get(record.id);
+      if (!entry) return undefined;
+      if (record.from) counts[record.from as TaskStatus]--;
+      counts[record.to as TaskStatus]++;
+      entry.history.push(record);
+      entry.updatedAt = record.at;
+      entry.context = context;
+      return entry;
+    },
+    list({ status, agent, limit = 100, cursor }) {
+      const items: TaskEntry[] = [];
+      let i = cursor ? Number.parseInt(cursor, 36) : 0;
+      for (; i < ordered.length && items.length < limit; i++) {
+        const e = ordered[i];
+        if (!e || (status && e.context.status !== status) || (agent && e.context.agent !== agent)) continue;
+        items.push(e);
+      }
+      return { items, nextCursor: i < ordered.length && items.length === limit ? i.toString(36) : null };
+    },
+    countByStatus: () => ({ ...counts }),
+    remove(id) {
+      const e = byId.get(id);
+      if (!e) return;
+      byId.delete(id);
+      if (e.idempotencyKey) byIdem.delete(e.idempotencyKey);
+      ordered[e.order] = undefined;
+      counts[e.context.status]--;
+    },
+    all: () => byId.values(),
+    get size() {
+      return byId.size;
+    },
+  };
+}
+
+export function taskView(e: TaskEntry): TaskView {
+  const c = e.context;
+  const view: TaskView = {
+    id: c.id,
+    type: c.type,
+    agent: c.agent,
+    status: c.status,
+    input: c.input,
+    attempts: c.attempts,
+    maxRetries: c.maxRetries,
+    createdAt: new Date(e.createdAt).toISOString(),
+    updatedAt: new Date(e.updatedAt).toISOString(),
+  };
+  if (c.output !== undefined) view.output = c.output;
+  if (c.degraded) view.degraded = true;
+  if (c.resolvedBy) view.resolvedBy = c.resolvedBy;
+  if (c.error) view.error = c.error;
+  if (c.checkpoint !== undefined) view.checkpoint = c.checkpoint;
+  if (c.status === 'RETRY_WAIT' && c.retryAt !== undefined) view.nextRetryAt = new Date(c.retryAt).toISOString();
+  if (e.idempotencyKey) view.idempotencyKey = e.idempotencyKey;
+  return view;
+}
