@@ -1,7 +1,8 @@
 // createWarden(): wires config, machines, engine, agent hooks and alerts into the public API.
 import { randomUUID } from 'node:crypto';
 import { createActor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
-import { agentMachine, type AgentContext } from '../../machines/agent.ts';
+import { agentMachine, type AgentContext, type AgentEvent } from '../../machines/agent.ts';
+import type { SnapshotFrom } from 'xstate';
 import { supervisorMachine, type SupervisorContext } from '../../machines/supervisor.ts';
 import { taskMachine, type TaskContext } from '../../machines/task.ts';
 import { resolveConfig, type ResolvedSupervisorConfig, type WardenConfig } from '../config.ts';
@@ -27,6 +28,8 @@ import { parseSubmit, type SubmitRequest } from './submit.ts';
 
 /** setTimeout fires at once for delays past 2^31-1 ms; never hand it more. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
 
 export type WardenState = 'idle' | 'restoring' | 'running' | 'stopping' | 'stopped';
 
@@ -67,6 +70,11 @@ export interface Warden {
   breakers(): BreakerView[];
   resetBreaker(agent: string): BreakerView;
   agents(): AgentView[];
+  agent(name: string): AgentView;
+  /** stop and start the agent's resource again; does not count toward restart intensity */
+  restartAgent(name: string): AgentView;
+  stopAgent(name: string): AgentView;
+  startAgent(name: string): AgentView;
   supervisors(): SupervisorView[];
   alerts(q?: { limit?: number }): Alert[];
   on(event: 'transition', listener: (record: TransitionRecord) => void): () => void;
@@ -215,6 +223,25 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       });
     }
     return entry;
+  }
+
+  function mustAgent(name: string): AgentSlot {
+    const slot = typeof name === 'string' ? agents.get(name) : undefined;
+    if (!slot) throw new WardenError('not_found', `no agent named ${String(name)}`, { agent: name });
+    return slot;
+  }
+
+  function agentCommand(name: string, what: string, event: (at: number) => AgentEvent): AgentView {
+    mustRun();
+    const slot = mustAgent(name);
+    const e = event(now());
+    const snapshot = slot.ref.getSnapshot() as AgentSnapshot;
+    if (!snapshot.can(e)) {
+      const lifecycle = (snapshot.context as AgentContext).lifecycle;
+      throw new WardenError('invalid_transition', `cannot ${what} agent ${name} while it is ${lifecycle}`, { agent: name, lifecycle });
+    }
+    slot.ref.send(e);
+    return agentView(name, slot);
   }
 
   function breakerView(name: string, slot: AgentSlot): BreakerView {
@@ -390,8 +417,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     },
 
     resetBreaker(name) {
-      const slot = agents.get(name);
-      if (!slot) throw new WardenError('not_found', `no agent named ${String(name)}`, { agent: name });
+      const slot = mustAgent(name);
       slot.ref.send({ type: 'RESET', at: now() });
       engine.pump(name);
       return breakerView(name, slot);
@@ -399,6 +425,22 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
 
     agents() {
       return [...agents].map(([name, slot]) => agentView(name, slot));
+    },
+
+    agent(name) {
+      return agentView(name, mustAgent(name));
+    },
+
+    restartAgent(name) {
+      return agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at }));
+    },
+
+    stopAgent(name) {
+      return agentCommand(name, 'stop', (at) => ({ type: 'STOP', at }));
+    },
+
+    startAgent(name) {
+      return agentCommand(name, 'start', (at) => ({ type: 'START', at }));
     },
 
     supervisors: supervisorViews,
