@@ -30,7 +30,8 @@ export interface AgentContext extends AgentInput {
 export type CallOutcome = 'success' | 'failure' | 'ignore';
 
 export type AgentEvent =
-  | { type: 'ACQUIRE'; at: number }
+  /** `force` re-adopts a call that outlived a restart of the process (an external executor still holds it) */
+  | { type: 'ACQUIRE'; at: number; force?: boolean }
   | { type: 'RELEASE'; at: number; outcome: CallOutcome; epoch: number }
   | { type: 'RESET'; at: number }
   | { type: 'RESUME' }
@@ -86,7 +87,7 @@ export const agentMachine = setup({
     ),
   },
   guards: {
-    admits: ({ context }) => admits(context),
+    admits: ({ context, event }) => admits(context) || (event.type === 'ACQUIRE' && event.force === true),
     // The failure being released is the one that reaches the threshold inside the window.
     tripsBreaker: ({ context, event }) => {
       if (event.type !== 'RELEASE' || event.outcome !== 'failure') return false;

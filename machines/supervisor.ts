@@ -115,6 +115,11 @@ export const supervisorMachine = setup({
                 restartTimes: [...context.restartTimes.filter((t) => t > event.at - context.withinMs), event.at],
                 streak: { ...context.streak, [event.child]: { n, lastAt: event.at } },
               });
+              // The restart decision is a change of the supervisor's state (its intensity window): recorded like any other.
+              enqueue.emit({
+                type: 'transition',
+                fact: { kind: 'supervisor', id: context.name, from: 'RUNNING', to: 'RUNNING', event: 'RESTART', agent: event.child },
+              });
               for (const name of affectedChildren(context.strategy, names(context), event.child)) {
                 if (name === event.child) enqueue.sendTo(name, { type: 'RESTART_AT', restartAt });
                 else enqueue.sendTo(name, { type: 'RESTART', at: event.at, restartAt });

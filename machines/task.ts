@@ -46,7 +46,9 @@ export type TaskEvent =
   | { type: 'RETRY'; attempts?: number }
   | { type: 'RESOLVE'; output: unknown }
   | { type: 'CANCEL'; reason?: string }
-  | { type: 'RESUME' };
+  | { type: 'RESUME' }
+  /** a decision for a task restored in FAILED (the process died between the failure and its decision) */
+  | { type: 'DECIDE'; decision: TaskDecision };
 
 export type TaskEmitted = { type: 'transition'; fact: TransitionFact } | { type: 'deadline'; attempt: number };
 
@@ -153,12 +155,12 @@ export const taskMachine = setup({
         expired: {},
       },
       on: {
+        // Targets the child only: IN_PROGRESS itself is not re-entered, so no new record, just a re-armed deadline.
         HEARTBEAT: {
           target: '.check',
-          reenter: true,
           actions: assign(({ event }) => ({ startedAt: event.at, deadlineAt: event.deadlineAt })),
         },
-        RESUME: { target: '.check', reenter: true },
+        RESUME: { target: '.check' },
         CHECKPOINT: { guard: 'isCurrentAttempt', actions: assign(({ event }) => ({ checkpoint: event.data })) },
         SUCCEED: {
           guard: 'isCurrentAttempt',
@@ -205,7 +207,10 @@ export const taskMachine = setup({
         },
         { target: 'ESCALATED' },
       ],
-      on: { RETRY: { target: 'ASSIGNED', actions: 'renewBudget' } },
+      on: {
+        RETRY: { target: 'ASSIGNED', actions: 'renewBudget' },
+        DECIDE: { actions: assign(({ event }) => ({ decision: event.decision })) },
+      },
     },
     RETRY_WAIT: {
       entry: [{ type: 'enter', params: 'RETRY_WAIT' }, { type: 'setStatus', params: 'RETRY_WAIT' }],

@@ -11,7 +11,7 @@ import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrateg
 import type { ErrorKind, TaskError, TransitionRecord, Usage } from '../types.ts';
 import { runAttempt, type Attempt } from './attempt.ts';
 import type { Queue } from './queue.ts';
-import type { TaskEntry, TaskTable } from './tasks.ts';
+import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
 export interface AgentSlot {
   cfg: ResolvedAgentConfig;
@@ -39,8 +39,10 @@ export interface EngineDeps {
   now: () => number;
   random: () => number;
   logger: Logger;
-  /** journals a record that is not a state change (checkpoint, usage) */
-  note(kind: 'checkpoint' | 'usage', taskId: string, data: unknown): void;
+  /** the task's actor, revived from its context if it has none (a waiting task may rest without one) */
+  live(entry: TaskEntry): TaskActor | undefined;
+  /** journals a checkpoint (not a state change, but part of the task's state) */
+  onCheckpoint(taskId: string, attempt: number, data: unknown): void;
 }
 
 export interface Engine {
@@ -56,6 +58,9 @@ export interface Engine {
   failAgentAttempts(agent: string, reason: string): void;
   setDispatching(on: boolean): void;
   inFlight(): number;
+  failRestored(entry: TaskEntry): Promise<void>;
+  redecide(entry: TaskEntry): Promise<void>;
+  adopt(entry: TaskEntry): void;
 }
 
 export function createEngine(deps: EngineDeps): Engine {
@@ -85,10 +90,17 @@ export function createEngine(deps: EngineDeps): Engine {
       const id = slot.queue.shift() as string;
       const entry = tasks.get(id);
       // A queued id may be stale: cancelled, or re-routed to another agent meanwhile.
-      if (!entry?.actor || entry.context.status !== 'ASSIGNED' || entry.context.agent !== name) continue;
-      const epoch = agentContext(slot).epoch;
+      if (!entry || entry.context.status !== 'ASSIGNED' || entry.context.agent !== name) continue;
+      const before = agentContext(slot);
       slot.ref.send({ type: 'ACQUIRE', at: now() });
-      start(entry, slot, epoch);
+      start(entry, slot, before.epoch);
+      // Pumped from inside the agent's own transition (its RUNNING, CLOSED or HALF_OPEN record), ACQUIRE
+      // waits in the agent's mailbox and the snapshot does not count it yet: admitting more on that stale
+      // count would break the concurrency limit and the half-open probe limit. Admit one, resume after.
+      if (agentContext(slot) === before) {
+        queueMicrotask(() => pump(name));
+        return;
+      }
     }
   }
 
@@ -99,8 +111,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const timeoutMs = c.timeoutMs ?? slot.cfg.timeoutMs;
     const limit = external ? slot.cfg.heartbeatTimeoutMs : timeoutMs;
     // Read before START: when pump runs inside the task's own transition, START is queued, not yet applied.
-    const number = (entry.actor?.getSnapshot().context.attempts ?? c.attempts) + 1;
-    entry.actor?.send({ type: 'START', at, deadlineAt: limit === undefined ? undefined : at + limit });
+    const actor = deps.live(entry);
+    const number = (actor?.getSnapshot().context.attempts ?? c.attempts) + 1;
+    actor?.send({ type: 'START', at, deadlineAt: limit === undefined ? undefined : at + limit });
     const attempt: Attempt = {
       taskId: c.id,
       number,
@@ -119,7 +132,7 @@ export function createEngine(deps: EngineDeps): Engine {
       onCheckpoint: (data) => {
         if (attempts.get(c.id) !== attempt) return;
         entry.actor?.send({ type: 'CHECKPOINT', attempt: attempt.number, data });
-        deps.note('checkpoint', c.id, { attempt: attempt.number });
+        deps.onCheckpoint(c.id, attempt.number, data);
       },
       onUsage: (u) => addUsage(attempt.usage, u),
       onSuccess: (output) => complete(c.id, attempt.number, output),
@@ -134,7 +147,6 @@ export function createEngine(deps: EngineDeps): Engine {
     if (!slot) return;
     slot.running.delete(attempt.taskId);
     slot.ref.send({ type: 'RELEASE', at: now(), outcome: callOutcome(kind), epoch: attempt.epoch });
-    if (Object.keys(attempt.usage).length > 0) deps.note('usage', attempt.taskId, attempt.usage);
   }
 
   function complete(id: string, number: number, output: unknown) {
@@ -153,9 +165,47 @@ export function createEngine(deps: EngineDeps): Engine {
     attempt.controller.abort(error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
     release(attempt, error.kind);
     logFailure(attempt, error);
-    const decision = await decide(entry, error, attempt);
+    const decision = await decide(entry, error, attempt.timeoutMs);
     entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision });
     pump(attempt.agent);
+  }
+
+  /** An attempt the process died during: it failed with `crash` and follows its policy like any failure. */
+  async function failRestored(entry: TaskEntry) {
+    const actor = deps.live(entry);
+    const c = entry.context;
+    const error: TaskError = { kind: 'crash', message: `the process stopped during attempt ${c.attempts}` };
+    const timeoutMs = c.timeoutMs ?? agents.get(c.agent)?.cfg.timeoutMs;
+    logger.warn({ task: c.id, agent: c.agent, attempt: c.attempts, errorKind: 'crash' }, 'attempt lost in a crash');
+    const decision = await decide(entry, error, timeoutMs);
+    actor?.send({ type: 'FAIL', attempt: c.attempts, at: now(), error, decision });
+  }
+
+  /** A task left FAILED by a crash between its failure and the decision: decide now. */
+  async function redecide(entry: TaskEntry) {
+    const actor = deps.live(entry);
+    const error = entry.context.error ?? { kind: 'crash', message: 'failure lost in a crash' };
+    const decision = await decide(entry, error, entry.context.timeoutMs, false);
+    actor?.send({ type: 'DECIDE', decision });
+  }
+
+  /** An external executor's attempt that outlived the process: it keeps its slot and can still report. */
+  function adopt(entry: TaskEntry) {
+    const slot = agents.get(entry.context.agent);
+    if (!slot) return;
+    slot.ref.send({ type: 'ACQUIRE', at: now(), force: true });
+    const attempt: Attempt = {
+      taskId: entry.id,
+      number: entry.context.attempts,
+      agent: slot.cfg.name,
+      epoch: agentContext(slot).epoch,
+      startedAt: entry.context.startedAt ?? now(),
+      controller: new AbortController(),
+      usage: {},
+    };
+    attempts.set(entry.id, attempt);
+    slot.running.add(entry.id);
+    deps.live(entry)?.send({ type: 'RESUME' });
   }
 
   function logFailure(attempt: Attempt, error: TaskError) {
@@ -175,7 +225,7 @@ export function createEngine(deps: EngineDeps): Engine {
     );
   }
 
-  async function decide(entry: TaskEntry, error: TaskError, attempt: Attempt): Promise<TaskDecision> {
+  async function decide(entry: TaskEntry, error: TaskError, timeoutMs: number | undefined, counted = true): Promise<TaskDecision> {
     const c = entry.context;
     const type = deps.config.taskTypes[c.type] ?? deps.config.taskTypes.default;
     if (!type) return { action: 'escalate', reason: `unknown task type ${c.type}` };
@@ -184,10 +234,10 @@ export function createEngine(deps: EngineDeps): Engine {
       error,
       attempts: c.attempts,
       maxRetries: c.maxRetries,
-      failureCounts: { ...c.failureCounts, [error.kind]: (c.failureCounts[error.kind] ?? 0) + 1 },
+      failureCounts: counted ? { ...c.failureCounts, [error.kind]: (c.failureCounts[error.kind] ?? 0) + 1 } : c.failureCounts,
       backoff: type.backoff,
       rand: deps.random(),
-      timeoutMs: attempt.timeoutMs,
+      timeoutMs,
       maxTimeoutMs: agentCfg?.maxTimeoutMs ?? Number.MAX_SAFE_INTEGER,
     });
     const ctx: RecoveryContext = {
@@ -251,6 +301,9 @@ export function createEngine(deps: EngineDeps): Engine {
       if (on) for (const name of agents.keys()) pump(name);
     },
     inFlight: () => attempts.size,
+    failRestored,
+    redecide,
+    adopt,
   };
 }
 

@@ -34,6 +34,8 @@ export interface TaskTable {
   apply(record: TransitionRecord, context: TaskContext): TaskEntry | undefined;
   list(q: ListQuery): { items: TaskEntry[]; nextCursor: string | null };
   countByStatus(): Record<TaskStatus, number>;
+  /** recounts statuses from scratch (after entries were added without records, as in a restore) */
+  recount(): void;
   remove(id: string): void;
   all(): Iterable<TaskEntry>;
   readonly size: number;
@@ -77,6 +79,10 @@ export function createTaskTable(): TaskTable {
       return { items, nextCursor: i < ordered.length && items.length === limit ? i.toString(36) : null };
     },
     countByStatus: () => ({ ...counts }),
+    recount() {
+      for (const s of TASK_STATUSES) counts[s] = 0;
+      for (const e of byId.values()) counts[e.context.status]++;
+    },
     remove(id) {
       const e = byId.get(id);
       if (!e) return;
@@ -109,7 +115,9 @@ export function taskView(e: TaskEntry): TaskView {
   if (c.degraded) view.degraded = true;
   if (c.resolvedBy) view.resolvedBy = c.resolvedBy;
   if (c.error) view.error = c.error;
-  if (c.checkpoint !== undefined) view.checkpoint = c.checkpoint;
+  // `context` is refreshed on transitions only; a checkpoint saved mid-attempt is in the live actor.
+  const checkpoint = e.actor ? e.actor.getSnapshot().context.checkpoint : c.checkpoint;
+  if (checkpoint !== undefined) view.checkpoint = checkpoint;
   if (c.status === 'RETRY_WAIT' && c.retryAt !== undefined) view.nextRetryAt = new Date(c.retryAt).toISOString();
   if (e.idempotencyKey) view.idempotencyKey = e.idempotencyKey;
   return view;

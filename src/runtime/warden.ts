@@ -1,36 +1,28 @@
-// createWarden(): wires config, machines, engine, agent hooks and alerts into the public API.
+// createWarden(): wires config, machines, engine, agent hooks, alerts and the store into the public API.
 import { randomUUID } from 'node:crypto';
-import { createActor, type AnyActorRef, type InspectionEvent, type Observer } from 'xstate';
-import { agentMachine, type AgentContext, type AgentEvent } from '../../machines/agent.ts';
-import type { SnapshotFrom } from 'xstate';
-import { supervisorMachine, type SupervisorContext } from '../../machines/supervisor.ts';
-import { taskMachine, type TaskContext } from '../../machines/task.ts';
-import { resolveConfig, type ResolvedSupervisorConfig, type WardenConfig } from '../config.ts';
+import type { InspectionEvent, Observer, SnapshotFrom } from 'xstate';
+import type { AgentEvent, agentMachine } from '../../machines/agent.ts';
+import type { SupervisorContext } from '../../machines/supervisor.ts';
+import type { TaskContext, TaskEvent } from '../../machines/task.ts';
+import { resolveConfig, type WardenConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recovery.ts';
-import {
-  TERMINAL_STATUSES,
-  type AgentView,
-  type Alert,
-  type BreakerView,
-  type TaskStatus,
-  type TaskView,
-  type TransitionRecord,
-} from '../types.ts';
+import { emptyState, type PersistedState } from '../store/state.ts';
+import { openStore } from '../store/store.ts';
+import { TERMINAL_STATUSES, type AgentView, type Alert, type BreakerView, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
 import { createAgentHooks } from './agent-hooks.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
 import { createLogger } from './logger.ts';
-import { createQueue } from './queue.ts';
+import { createPersistence, type Persistence } from './persistence.ts';
 import { createRecordBus } from './record-bus.ts';
-import { createTaskTable, taskView, type ListQuery, type TaskEntry } from './tasks.ts';
 import { parseSubmit, type SubmitRequest } from './submit.ts';
+import { agentOrder, createSupervisorActor, type SupervisorActor } from './supervision.ts';
+import { createTaskActors } from './task-actors.ts';
+import { createTaskTable, taskView, type ListQuery, type TaskEntry } from './tasks.ts';
+import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
 
-/** setTimeout fires at once for delays past 2^31-1 ms; never hand it more. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
-
+export type { SupervisorView };
 export type WardenState = 'idle' | 'restoring' | 'running' | 'stopping' | 'stopped';
 
 export interface Health {
@@ -44,17 +36,12 @@ export interface Health {
   tasks: { total: number; inFlight: number; byStatus: Record<TaskStatus, number> };
 }
 
-export interface SupervisorView {
-  name: string;
-  strategy: string;
-  status: string;
-  restarts: number;
-  children: Array<string | SupervisorView>;
-}
-
 export interface Warden {
+  /** restores from dataDir, starts the agents in order, resumes work */
   start(): Promise<void>;
+  /** drains, writes a final snapshot; safe to call twice */
   stop(): Promise<void>;
+  /** resolves once the task is durable (journaled) */
   submit(req: SubmitRequest): Promise<{ id: string; created: boolean }>;
   result(id: string): Promise<unknown>;
   get(id: string): TaskView | undefined;
@@ -88,21 +75,47 @@ export interface WardenOptions {
   random?: () => number;
 }
 
+type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
+type Inspect = Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
+
 export function createWarden(input: WardenConfig, opts: WardenOptions = {}): Warden {
   const custom = (input as { recoveryStrategies?: Record<string, RecoveryStrategy> } | undefined)?.recoveryStrategies ?? {};
-  const strategies = createRecoveryRegistry(
-    Object.fromEntries(Object.values(custom).map((s) => [s.name, s])),
-  );
+  const strategies = createRecoveryRegistry(Object.fromEntries(Object.values(custom).map((s) => [s.name, s])));
   const config = resolveConfig(input, { strategyNames: [...strategies.keys()] });
   const now = opts.now ?? Date.now;
   const random = opts.random ?? Math.random;
   const logger = config.logger ?? createLogger();
-  const inspect = config.inspect as Observer<InspectionEvent> | ((ev: InspectionEvent) => void) | undefined;
-  const bus = createRecordBus(now, (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
+  const inspect = config.inspect as Inspect | undefined;
+  const persist = config.persist && config.durability !== 'memory';
+  const bus = createRecordBus(now, (err) => logger.error({ err }, 'transition listener threw'));
   const tasks = createTaskTable();
   const alerts = createAlertBook({ max: config.maxAlerts, now, notify: config.notify, logger });
-  const agentOrder = flattenAgents(config.supervisor);
+  const order = agentOrder(config.supervisor);
   const agents = new Map<string, AgentSlot>();
+  let persistence: Persistence | undefined;
+  let supervisor: SupervisorActor | undefined;
+  let state: WardenState = 'idle';
+  let startedAt = 0;
+  let stopping: Promise<void> | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
+
+  const actors = createTaskActors({
+    now,
+    inspect,
+    publish: (fact) => bus.publish(fact),
+    onDeadline: (id, attempt) => {
+      const limit = engine.attempt(id)?.timeoutMs;
+      const message = limit === undefined ? 'no heartbeat within heartbeatTimeoutMs' : `attempt timed out after ${limit} ms`;
+      void engine.fail(id, attempt, undefined, { kind: 'timeout', message });
+    },
+  });
+
+  /** A task that rests without an actor (restored, or terminal) gets one when something must happen to it. */
+  function live(entry: TaskEntry) {
+    if (!entry.actor && !TERMINAL_STATUSES.includes(entry.context.status)) entry.actor = actors.revive(entry.context);
+    return entry.actor;
+  }
+
   const engine = createEngine({
     config,
     tasks,
@@ -111,25 +124,19 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     now,
     random,
     logger,
-    note: () => {},
+    live,
+    onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
   });
   const hooks = createAgentHooks({ agents, engine, now, random, logger });
-  const provided = taskMachine.provide({
-    delays: {
-      retryDelay: ({ context }) => remaining(context.retryAt, now),
-      attemptDeadline: ({ context }) => remaining(context.deadlineAt, now),
-    },
-  });
-  let supervisor: ReturnType<typeof createSupervisor> | undefined;
-  let state: WardenState = 'idle';
-  let startedAt = 0;
-  let stopping: Promise<void> | undefined;
 
+  // Consumers of the one record, in order: the task table first, so everyone after sees the new state.
   bus.subscribe((r) => {
     if (r.kind === 'task') onTaskRecord(r);
   });
+  bus.subscribe((r) => persistence?.record(r));
   bus.subscribe((r) => alerts.fromRecord(r));
   bus.subscribe((r) => hooks.onRecord(r));
+  alerts.onAlert((a) => persistence?.alert(a));
 
   function onTaskRecord(r: TransitionRecord) {
     const entry = tasks.get(r.id);
@@ -151,41 +158,55 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     }
   }
 
-  function createSupervisor() {
-    const agentDelays = {
-      openDelay: ({ context }: { context: AgentContext }) => remaining(context.openUntil, now),
-      restartDelay: ({ context }: { context: AgentContext }) => remaining(context.restartAt, now),
-    };
-    const machine = supervisorMachine.provide({
-      actors: { agent: agentMachine.provide({ delays: agentDelays }) },
+  async function restore(): Promise<PersistedState> {
+    if (!persist) return emptyState();
+    const store = await openStore(config.dataDir, {
+      durability: config.durability === 'fsync' ? 'fsync' : 'write',
+      maxAlerts: config.maxAlerts,
+      onError: (err) => logger.error({ err }, 'journal write failed'),
     });
-    const root = config.supervisor;
-    const actor = createActor(machine, {
-      inspect,
-      input: {
-        name: root.name,
-        strategy: root.strategy,
-        maxRestarts: root.maxRestarts,
-        withinMs: root.withinMs,
-        backoff: root.backoff,
-        resetBackoffAfterMs: root.resetBackoffAfterMs,
-        children: agentOrder.map((name) => {
-          const a = config.agents[name];
-          if (!a) throw new WardenError('invalid_config', `supervisor child ${name} is not an agent`);
-          return { name, breaker: a.breaker, concurrency: a.concurrency };
-        }),
-      },
+    const restored = store.restored;
+    persistence = createPersistence({
+      store,
+      tasks,
+      agents,
+      supervisor: () => supervisor?.getSnapshot().context as SupervisorContext | undefined,
+      alerts: () => alerts.list(config.maxAlerts),
+      seq: () => bus.seq,
+      now,
+      logger,
+      snapshotEvery: config.snapshotEvery,
+      snapshotIntervalMs: config.snapshotIntervalMs,
     });
-    actor.on('transition', (e) => bus.publish(e.fact));
-    actor.start();
-    for (const name of agentOrder) {
-      const cfg = config.agents[name];
-      const ref = actor.getSnapshot().children[name] as AnyActorRef | undefined;
-      if (!cfg || !ref) continue;
-      ref.on('transition', (e: { fact: Parameters<typeof bus.publish>[0] }) => bus.publish(e.fact));
-      agents.set(name, { cfg, ref, queue: createQueue<string>(), running: new Set() });
+    bus.resumeAt(restored.seq);
+    alerts.load(restored.alerts);
+    for (const [id, t] of Object.entries(restored.tasks)) {
+      tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
     }
-    return actor;
+    tasks.recount();
+    for (const w of store.warnings) alerts.raise('WARNING', 'store', w);
+    return restored;
+  }
+
+  /** Sets every restored task moving again; timed states keep only their remaining time. */
+  function resumeTasks() {
+    for (const entry of [...tasks.all()]) {
+      const c = entry.context;
+      const external = !agents.get(c.agent)?.cfg.run;
+      if (c.status === 'PENDING') live(entry)?.send({ type: 'ASSIGN' });
+      else if (c.status === 'ASSIGNED') engine.enqueue(entry);
+      else if (c.status === 'RETRY_WAIT') live(entry)?.send({ type: 'RESUME' });
+      else if (c.status === 'FAILED') void engine.redecide(entry);
+      else if (c.status === 'IN_PROGRESS' && external) engine.adopt(entry);
+      else if (c.status === 'IN_PROGRESS') void engine.failRestored(entry);
+    }
+  }
+
+  function sweep() {
+    const cutoff = now() - config.retentionMs;
+    for (const entry of [...tasks.all()]) {
+      if (TERMINAL_STATUSES.includes(entry.context.status) && entry.updatedAt < cutoff) tasks.remove(entry.id);
+    }
   }
 
   function mustGet(id: string): TaskEntry {
@@ -198,30 +219,25 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     if (state !== 'running') throw new WardenError('not_running', `warden is ${state}; call start() first`);
   }
 
-  /** Sends an operator's event, or rejects with invalid_transition when the task's state does not take it. */
-  function command(id: string, event: Parameters<NonNullable<TaskEntry['actor']>['send']>[0], what: string): TaskView {
+  function refuse(id: string, what: string, status: TaskStatus): WardenError {
+    return new WardenError('invalid_transition', `cannot ${what} task ${id} in state ${status}`, { id, status });
+  }
+
+  /** Sends an operator's event once it is durable, or rejects with invalid_transition when the state does not take it. */
+  async function command(id: string, event: TaskEvent, what: string): Promise<TaskView> {
     mustRun();
     const entry = mustGet(id);
-    const snapshot = entry.actor?.getSnapshot();
-    if (!entry.actor || !snapshot?.can(event)) {
-      throw new WardenError('invalid_transition', `cannot ${what} task ${id} in state ${entry.context.status}`, {
-        id,
-        status: entry.context.status,
-      });
-    }
-    entry.actor.send(event);
+    const actor = live(entry);
+    if (!actor?.getSnapshot().can(event)) throw refuse(id, what, entry.context.status);
+    actor.send(event);
+    await persistence?.durable();
     return taskView(entry);
   }
 
   function inProgress(id: string, what: string): TaskEntry {
     mustRun();
     const entry = mustGet(id);
-    if (entry.context.status !== 'IN_PROGRESS' || !engine.attempt(id)) {
-      throw new WardenError('invalid_transition', `cannot ${what} task ${id} in state ${entry.context.status}`, {
-        id,
-        status: entry.context.status,
-      });
-    }
+    if (entry.context.status !== 'IN_PROGRESS' || !engine.attempt(id)) throw refuse(id, what, entry.context.status);
     return entry;
   }
 
@@ -237,42 +253,16 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     const e = event(now());
     const snapshot = slot.ref.getSnapshot() as AgentSnapshot;
     if (!snapshot.can(e)) {
-      const lifecycle = (snapshot.context as AgentContext).lifecycle;
+      const lifecycle = snapshot.context.lifecycle;
       throw new WardenError('invalid_transition', `cannot ${what} agent ${name} while it is ${lifecycle}`, { agent: name, lifecycle });
     }
     slot.ref.send(e);
     return agentView(name, slot);
   }
 
-  function breakerView(name: string, slot: AgentSlot): BreakerView {
-    const c = slot.ref.getSnapshot().context as AgentContext;
-    const view: BreakerView = { agent: name, state: c.circuit, failures: countRecent(c, now()) };
-    if (c.circuit !== 'CLOSED' && c.openedAt !== undefined) view.openedAt = iso(c.openedAt);
-    if (c.circuit !== 'CLOSED' && c.openUntil !== undefined) view.halfOpenAt = iso(c.halfOpenAt ?? c.openUntil);
-    return view;
-  }
-
-  function agentView(name: string, slot: AgentSlot): AgentView {
-    const c = slot.ref.getSnapshot().context as AgentContext;
-    const view: AgentView = {
-      name,
-      role: slot.cfg.role,
-      lifecycle: c.lifecycle,
-      circuit: c.circuit,
-      restarts: c.restarts,
-      inFlight: slot.running.size,
-      queued: slot.queue.size,
-      concurrency: slot.cfg.concurrency,
-      external: !slot.cfg.run,
-    };
-    if (c.lastExit) view.lastExit = { at: iso(c.lastExit.at), reason: c.lastExit.reason };
-    return view;
-  }
-
   function supervisorViews(): SupervisorView[] {
-    if (!supervisor) return [];
-    const c = supervisor.getSnapshot().context as SupervisorContext;
-    return [{ name: c.name, strategy: c.strategy, status: c.status, restarts: c.restartTimes.length, children: agentOrder }];
+    const c = supervisor?.getSnapshot().context as SupervisorContext | undefined;
+    return c ? [supervisorView(c, order)] : [];
   }
 
   const warden: Warden = {
@@ -284,27 +274,52 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       if (state !== 'idle') return;
       state = 'restoring';
       startedAt = now();
-      supervisor = createSupervisor();
-      // Children start in order: each start() settles before the next begins.
-      for (const name of agentOrder) await hooks.start(name);
-      state = 'running';
-      engine.setDispatching(true);
+      try {
+        const restored = await restore();
+        const created = createSupervisorActor({
+          config,
+          now,
+          inspect,
+          publish: (fact) => bus.publish(fact),
+          restored: persist ? { agents: restored.agents, supervisor: restored.supervisors[config.supervisor.name] } : undefined,
+        });
+        supervisor = created.actor;
+        for (const [name, slot] of created.slots) agents.set(name, slot);
+        // Children start in order: each start() settles before the next begins.
+        for (const name of order) {
+          if ((agents.get(name)?.ref.getSnapshot() as AgentSnapshot | undefined)?.context.lifecycle === 'STARTING') await hooks.start(name);
+        }
+        state = 'running';
+        resumeTasks();
+        engine.setDispatching(true);
+        sweeper = setInterval(sweep, Math.min(60_000, Math.max(1_000, config.retentionMs))).unref();
+        sweep();
+      } catch (err) {
+        state = 'idle';
+        throw err;
+      }
     },
 
     stop() {
       stopping ??= (async () => {
-        if (state === 'idle') {
+        if (state === 'idle' || state === 'stopped') {
           state = 'stopped';
           return;
         }
         state = 'stopping';
         engine.setDispatching(false);
+        clearInterval(sweeper);
         for (const entry of tasks.all()) entry.actor?.stop();
         for (const slot of agents.values()) {
           for (const id of slot.running) engine.attempt(id)?.controller.abort(new DOMException('warden stopping', 'AbortError'));
         }
         supervisor?.stop();
-        await hooks.stopAll(agentOrder);
+        await hooks.stopAll(order);
+        try {
+          await persistence?.close();
+        } catch (err) {
+          logger.error({ err }, 'final snapshot failed');
+        }
         state = 'stopped';
       })();
       return stopping;
@@ -314,23 +329,18 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       mustRun();
       const r = parseSubmit(req, config);
       const existing = r.idempotencyKey ? tasks.byKey(r.idempotencyKey) : undefined;
-      if (existing) return { id: existing.id, created: false };
+      if (existing) {
+        await persistence?.durable();
+        return { id: existing.id, created: false };
+      }
       const id = randomUUID();
       const at = now();
-      const actor = createActor(provided, {
-        inspect,
-        input: { id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries },
-      });
-      const initial = { id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, status: 'PENDING' as const, attempts: 0, failureCounts: {} };
-      tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context: initial, history: [] });
-      actor.on('transition', (e) => bus.publish(e.fact));
-      actor.on('deadline', (e) => {
-        const limit = engine.attempt(id)?.timeoutMs;
-        const message = limit === undefined ? `no heartbeat within the agent's heartbeatTimeoutMs` : `attempt timed out after ${limit} ms`;
-        void engine.fail(id, e.attempt, undefined, { kind: 'timeout', message });
-      });
+      const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries });
+      const context: TaskContext = { ...actor.getSnapshot().context };
+      tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context, history: [] });
       actor.start();
       actor.send({ type: 'ASSIGN' });
+      await persistence?.durable();
       return { id, created: true };
     },
 
@@ -338,9 +348,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       const entry = tasks.get(id);
       if (!entry) return Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
       if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
-      if (entry.context.status === 'CANCELLED') {
-        return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
-      }
+      if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
       return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));
     },
 
@@ -358,22 +366,15 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       return [...mustGet(id).history];
     },
 
-    async cancel(id) {
-      return command(id, { type: 'CANCEL' }, 'cancel');
-    },
-
-    async retry(id) {
-      return command(id, { type: 'RETRY' }, 'retry');
-    },
-
-    async resolve(id, output) {
-      return command(id, { type: 'RESOLVE', output }, 'resolve');
-    },
+    cancel: (id) => command(id, { type: 'CANCEL' }, 'cancel'),
+    retry: (id) => command(id, { type: 'RETRY' }, 'retry'),
+    resolve: (id, output) => command(id, { type: 'RESOLVE', output }, 'resolve'),
 
     async reportFailure(id, error) {
       const entry = inProgress(id, 'report a failure of');
       const attempt = engine.attempt(id);
       if (attempt) await engine.fail(id, attempt.number, error);
+      await persistence?.durable();
       return taskView(entry);
     },
 
@@ -381,6 +382,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       const entry = inProgress(id, 'report the success of');
       const attempt = engine.attempt(id);
       if (attempt) engine.complete(id, attempt.number, output);
+      await persistence?.durable();
       return taskView(entry);
     },
 
@@ -388,7 +390,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       const entry = inProgress(id, 'heartbeat');
       const limit = agents.get(entry.context.agent)?.cfg.heartbeatTimeoutMs;
       const at = now();
-      entry.actor?.send({ type: 'HEARTBEAT', at, deadlineAt: entry.context.deadlineAt === undefined ? undefined : at + (limit ?? 0) });
+      entry.actor?.send({ type: 'HEARTBEAT', at, deadlineAt: limit === undefined ? undefined : at + limit });
       return taskView(entry);
     },
 
@@ -413,14 +415,15 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     },
 
     breakers() {
-      return [...agents].map(([name, slot]) => breakerView(name, slot));
+      const at = now();
+      return [...agents].map(([name, slot]) => breakerView(name, slot, at));
     },
 
     resetBreaker(name) {
       const slot = mustAgent(name);
       slot.ref.send({ type: 'RESET', at: now() });
       engine.pump(name);
-      return breakerView(name, slot);
+      return breakerView(name, slot, now());
     },
 
     agents() {
@@ -431,18 +434,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       return agentView(name, mustAgent(name));
     },
 
-    restartAgent(name) {
-      return agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at }));
-    },
-
-    stopAgent(name) {
-      return agentCommand(name, 'stop', (at) => ({ type: 'STOP', at }));
-    },
-
-    startAgent(name) {
-      return agentCommand(name, 'start', (at) => ({ type: 'START', at }));
-    },
-
+    restartAgent: (name) => agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at })),
+    stopAgent: (name) => agentCommand(name, 'stop', (at) => ({ type: 'STOP', at })),
+    startAgent: (name) => agentCommand(name, 'start', (at) => ({ type: 'START', at })),
     supervisors: supervisorViews,
 
     alerts(q = {}) {
@@ -455,21 +449,4 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     },
   };
   return warden;
-}
-
-function remaining(deadline: number | undefined, now: () => number): number {
-  return Math.min(MAX_TIMER_MS, Math.max(0, (deadline ?? 0) - now()));
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
-function countRecent(c: AgentContext, at: number): number {
-  return c.failures.filter((t) => t > at - c.breaker.windowMs).length;
-}
-
-/** Agents under the supervisor tree, in start order. (Nested supervisors arrive with the supervision-tree issue.) */
-function flattenAgents(s: ResolvedSupervisorConfig): string[] {
-  return s.children.flatMap((c) => (typeof c === 'string' ? [c] : flattenAgents(c)));
 }

@@ -1,0 +1,149 @@
+// Turns the runtime's records into journal lines, and the runtime's live state into snapshots.
+import type { Logger } from 'pino';
+import type { AgentContext } from '../../machines/agent.ts';
+import type { SupervisorContext } from '../../machines/supervisor.ts';
+import type { Store } from '../store/store.ts';
+import type { AgentState, PersistedState, PersistedTask, SupervisorState, TaskPatch } from '../store/state.ts';
+import { SCHEMA_VERSION } from '../store/state.ts';
+import type { Alert, TransitionRecord } from '../types.ts';
+import type { AgentSlot } from './engine.ts';
+import type { TaskEntry, TaskTable } from './tasks.ts';
+
+export interface Persistence {
+  record(r: TransitionRecord): void;
+  alert(a: Alert): void;
+  checkpoint(id: string, attempt: number, data: unknown): void;
+  /** resolves once everything recorded so far is durable */
+  durable(): Promise<void>;
+  snapshot(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface PersistenceDeps {
+  store: Store;
+  tasks: TaskTable;
+  agents: Map<string, AgentSlot>;
+  supervisor(): SupervisorContext | undefined;
+  alerts(): Alert[];
+  /** the seq of the last record published */
+  seq(): number;
+  now: () => number;
+  logger: Logger;
+  snapshotEvery: number;
+  snapshotIntervalMs: number;
+}
+
+export function createPersistence(deps: PersistenceDeps): Persistence {
+  const { store, tasks, agents, logger } = deps;
+  const journal = store.journal;
+  let sinceSnapshot = 0;
+  let lastSnapshotMs = 0;
+  const timer = setInterval(() => {
+    if (sinceSnapshot > 0) void snapshot();
+  }, deps.snapshotIntervalMs);
+  timer.unref();
+
+  function snapshot(): Promise<void> {
+    sinceSnapshot = 0;
+    const started = performance.now();
+    return store
+      .snapshot((n) => buildState(n))
+      .then(() => {
+        lastSnapshotMs = performance.now() - started;
+      })
+      .catch((err: unknown) => logger.error({ errName: err instanceof Error ? err.name : typeof err, err }, 'snapshot failed'));
+  }
+
+  function buildState(n: number): PersistedState {
+    const out: PersistedState = {
+      schemaVersion: SCHEMA_VERSION,
+      n,
+      seq: deps.seq(),
+      savedAt: deps.now(),
+      tasks: {},
+      agents: {},
+      supervisors: {},
+      alerts: deps.alerts().slice().reverse(),
+    };
+    for (const e of tasks.all()) {
+      out.tasks[e.id] = persistedTask(e);
+    }
+    for (const [name, slot] of agents) out.agents[name] = agentState(slot.ref.getSnapshot().context as AgentContext);
+    const sup = deps.supervisor();
+    if (sup) out.supervisors[sup.name] = supervisorState(sup);
+    return out;
+  }
+
+  function written() {
+    sinceSnapshot++;
+    // A snapshot rewrites everything, so it is spaced to cost at most about a tenth of the time.
+    if (sinceSnapshot >= deps.snapshotEvery && performance.now() > lastSnapshotMs * 10) setImmediate(() => void snapshot());
+  }
+
+  return {
+    record(r) {
+      if (r.kind === 'task') {
+        const entry = tasks.get(r.id);
+        if (entry) journal.append({ r, task: taskPatch(entry, r) });
+      } else if (r.kind === 'agent') {
+        const slot = agents.get(r.id);
+        if (slot) journal.append({ r, agent: agentState(slot.ref.getSnapshot().context as AgentContext) });
+      } else {
+        const sup = deps.supervisor();
+        if (sup) journal.append({ r, sup: supervisorState(sup) });
+      }
+      written();
+    },
+    alert(a) {
+      journal.append({ a });
+      written();
+    },
+    checkpoint(id, attempt, data) {
+      journal.append({ c: { id, attempt, data } });
+      written();
+    },
+    durable: () => journal.durable(),
+    snapshot,
+    async close() {
+      clearInterval(timer);
+      await snapshot();
+      await store.close();
+    },
+  };
+}
+
+/** The small context always; input on creation, output once there is one. */
+export function taskPatch(entry: TaskEntry, r: TransitionRecord): TaskPatch {
+  const { input, output, checkpoint, decision, ...small } = entry.context;
+  const patch: TaskPatch = small;
+  if (r.from === null) {
+    patch.input = input;
+    patch.createdAt = entry.createdAt;
+    if (entry.idempotencyKey) patch.idempotencyKey = entry.idempotencyKey;
+  }
+  if (output !== undefined && r.to === 'SUCCEEDED') patch.output = output;
+  return patch;
+}
+
+function persistedTask(e: TaskEntry): PersistedTask {
+  const { decision, ...ctx } = e.context;
+  return { ctx, createdAt: e.createdAt, updatedAt: e.updatedAt, idempotencyKey: e.idempotencyKey, history: e.history };
+}
+
+export function agentState(c: AgentContext): AgentState {
+  return {
+    circuit: c.circuit,
+    lifecycle: c.lifecycle,
+    failures: c.failures,
+    openedAt: c.openedAt,
+    openUntil: c.openUntil,
+    halfOpenAt: c.halfOpenAt,
+    restarts: c.restarts,
+    restartAt: c.restartAt,
+    lastExit: c.lastExit && { at: c.lastExit.at, reason: c.lastExit.reason, crash: c.lastExit.crash },
+  };
+}
+
+export function supervisorState(c: SupervisorContext): SupervisorState {
+  return { status: c.status, restartTimes: c.restartTimes, streak: c.streak, escalatedAt: c.escalatedAt };
+}

@@ -1,0 +1,217 @@
+// The journal: JSONL lines appended with group commit (all lines of one event-loop turn in one write),
+// rotated into numbered segments when a snapshot covers them.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WardenError } from '../errors.ts';
+import type { JournalLine } from './state.ts';
+
+export type Durability = 'write' | 'fsync';
+type Unnumbered = JournalLine extends infer L ? (L extends JournalLine ? Omit<L, 'n'> : never) : never;
+
+export const LIVE_JOURNAL = 'journal.jsonl';
+const SEGMENT = /^journal-(\d+)\.jsonl$/;
+
+export interface JournalWriter {
+  /** numbers the line and buffers it; it goes out with the rest of this turn's lines */
+  append(line: Unnumbered): number;
+  /** resolves once every line appended so far is written (and synced, under 'fsync') */
+  durable(): Promise<void>;
+  /** writes the buffer now */
+  flushSync(): void;
+  /** closes the live journal as a segment named after its last line and starts a new one */
+  rotate(): void;
+  close(): Promise<void>;
+  readonly n: number;
+}
+
+interface Waiter {
+  batch: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export function openJournal(dir: string, opts: { durability: Durability; n: number; onError: (err: unknown) => void }): JournalWriter {
+  const file = path.join(dir, LIVE_JOURNAL);
+  let fd = fs.openSync(file, 'a');
+  let n = opts.n;
+  let buffer: string[] = [];
+  let scheduled = false;
+  let batch = 0; // batches handed to the OS
+  let synced = 0; // batches known to be on disk
+  let syncing = false;
+  let syncAgain = false;
+  let failure: unknown;
+  let waiters: Waiter[] = [];
+
+  function settle() {
+    const done = opts.durability === 'fsync' ? synced : batch;
+    if (failure !== undefined) {
+      for (const w of waiters) w.reject(failure);
+      waiters = [];
+      return;
+    }
+    if (waiters.length === 0 || waiters[0]!.batch > done) return;
+    const ready = waiters.filter((w) => w.batch <= done);
+    waiters = waiters.filter((w) => w.batch > done);
+    for (const w of ready) w.resolve();
+  }
+
+  function flushSync() {
+    scheduled = false;
+    if (buffer.length === 0 || failure !== undefined) return;
+    const data = buffer.join('');
+    buffer = [];
+    try {
+      writeAll(fd, data);
+    } catch (err) {
+      failure = new WardenError('not_running', `cannot write the journal ${file}: ${(err as Error).message}`, { file });
+      opts.onError(failure);
+      settle();
+      return;
+    }
+    batch++;
+    if (opts.durability === 'fsync') requestSync();
+    settle();
+  }
+
+  // One fdatasync covers every batch written before it; requests made meanwhile share the next one.
+  function requestSync() {
+    if (syncing) {
+      syncAgain = true;
+      return;
+    }
+    syncing = true;
+    const target = batch;
+    fs.fdatasync(fd, (err) => {
+      syncing = false;
+      if (err) {
+        failure = new WardenError('not_running', `cannot sync the journal ${file}: ${err.message}`, { file });
+        opts.onError(failure);
+      } else synced = Math.max(synced, target);
+      settle();
+      if (syncAgain) {
+        syncAgain = false;
+        requestSync();
+      }
+    });
+  }
+
+  return {
+    append(line) {
+      if (failure !== undefined) throw failure;
+      n++;
+      buffer.push(JSON.stringify({ n, ...line }) + '\n');
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flushSync);
+      }
+      return n;
+    },
+    durable() {
+      if (failure !== undefined) return Promise.reject(failure);
+      const target = buffer.length > 0 ? batch + 1 : batch;
+      const done = opts.durability === 'fsync' ? synced : batch;
+      if (target <= done) return Promise.resolve();
+      return new Promise((resolve, reject) => waiters.push({ batch: target, resolve, reject }));
+    },
+    flushSync,
+    rotate() {
+      flushSync();
+      if (opts.durability === 'fsync') fs.fdatasyncSync(fd);
+      fs.closeSync(fd);
+      fs.renameSync(file, path.join(dir, segmentName(n)));
+      fd = fs.openSync(file, 'a');
+    },
+    async close() {
+      flushSync();
+      while (syncing) await new Promise((r) => setImmediate(r));
+      if (opts.durability === 'fsync' && failure === undefined) fs.fdatasyncSync(fd);
+      synced = batch;
+      settle();
+      fs.closeSync(fd);
+    },
+    get n() {
+      return n;
+    },
+  };
+}
+
+function writeAll(fd: number, data: string) {
+  const buf = Buffer.from(data);
+  let off = 0;
+  while (off < buf.length) off += fs.writeSync(fd, buf, off);
+}
+
+export function segmentName(lastN: number): string {
+  return `journal-${String(lastN).padStart(12, '0')}.jsonl`;
+}
+
+/** Journal files to replay, oldest first: segments whose last line is past `afterN`, then the live journal. */
+export function journalFiles(dir: string, afterN: number): string[] {
+  const segments = fs
+    .readdirSync(dir)
+    .map((f) => ({ f, m: SEGMENT.exec(f) }))
+    .filter((x): x is { f: string; m: RegExpExecArray } => x.m !== null)
+    .map((x) => ({ f: x.f, last: Number(x.m[1]) }))
+    .filter((x) => x.last > afterN)
+    .sort((a, b) => a.last - b.last)
+    .map((x) => path.join(dir, x.f));
+  const live = path.join(dir, LIVE_JOURNAL);
+  return fs.existsSync(live) ? [...segments, live] : segments;
+}
+
+export interface ReadResult {
+  lines: JournalLine[];
+  /** byte length of the complete lines; a torn tail starts here */
+  validBytes: number;
+  torn?: { offset: number; bytes: number };
+}
+
+/** Parses one journal file. A line cut short at the very end is a torn write (expected after a crash); anywhere else it is corruption. */
+export function readJournalFile(file: string): ReadResult {
+  const buf = fs.readFileSync(file);
+  const lines: JournalLine[] = [];
+  let start = 0;
+  let lineNo = 0;
+  while (start < buf.length) {
+    const end = buf.indexOf(0x0a, start);
+    if (end === -1) return { lines, validBytes: start, torn: { offset: start, bytes: buf.length - start } };
+    lineNo++;
+    const text = buf.toString('utf8', start, end);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      throw corrupt(file, lineNo, start, `is not JSON (${(err as Error).message})`);
+    }
+    const problem = lineProblem(parsed);
+    if (problem) throw corrupt(file, lineNo, start, problem);
+    lines.push(parsed as JournalLine);
+    start = end + 1;
+  }
+  return { lines, validBytes: start };
+}
+
+function corrupt(file: string, lineNo: number, offset: number, what: string): WardenError {
+  return new WardenError(
+    'corrupt_state',
+    `${file}: line ${lineNo} (byte ${offset}) ${what}. Nothing was changed. Move the file aside or restore it from a backup, then start again.`,
+    { file, line: lineNo, offset },
+  );
+}
+
+function lineProblem(x: unknown): string | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'is not a JSON object';
+  const o = x as Record<string, unknown>;
+  if (!Number.isSafeInteger(o.n) || (o.n as number) < 1) return 'has no valid line number "n"';
+  if ('r' in o) {
+    const r = o.r as Record<string, unknown> | null;
+    if (typeof r !== 'object' || r === null || typeof r.id !== 'string' || typeof r.to !== 'string' || !Number.isSafeInteger(r.seq)) {
+      return 'has a malformed transition record';
+    }
+    if (!('task' in o || 'agent' in o || 'sup' in o)) return 'has a record without its state';
+    return undefined;
+  }
+  if ('c' in o || 'a' in o) return undefined;
+  return 'is not a known kind of journal line';
+}

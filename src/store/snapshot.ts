@@ -1,0 +1,105 @@
+// The snapshot: <dataDir>/state.json through lowdb (temp file + rename), validated on read.
+// A bad snapshot stops the start with an error naming the file and what to do; its bytes stay as they are.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Low } from 'lowdb';
+import { DataFile } from 'lowdb/node';
+import { z } from 'zod';
+import { WardenError } from '../errors.ts';
+import { AGENT_LIFECYCLES, CIRCUIT_STATES, TASK_STATUSES } from '../types.ts';
+import { emptyState, SCHEMA_VERSION, type PersistedState } from './state.ts';
+
+export const SNAPSHOT_FILE = 'state.json';
+
+const int = z.number().int().nonnegative();
+const record = z.object({
+  seq: int,
+  at: z.number(),
+  kind: z.enum(['task', 'agent', 'supervisor']),
+  id: z.string(),
+  from: z.string().nullable(),
+  to: z.string(),
+  event: z.string(),
+});
+const taskSchema = z.object({
+  ctx: z.looseObject({
+    id: z.string(),
+    type: z.string(),
+    agent: z.string(),
+    status: z.enum(TASK_STATUSES),
+    attempts: int,
+    maxRetries: int,
+    failureCounts: z.record(z.string(), int),
+  }),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  idempotencyKey: z.string().optional(),
+  history: z.array(z.looseObject(record.shape)),
+});
+const schema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  n: int,
+  seq: int,
+  savedAt: z.number(),
+  tasks: z.record(z.string(), taskSchema),
+  agents: z.record(
+    z.string(),
+    z.looseObject({ circuit: z.enum(CIRCUIT_STATES), lifecycle: z.enum(AGENT_LIFECYCLES), failures: z.array(z.number()), restarts: int }),
+  ),
+  supervisors: z.record(
+    z.string(),
+    z.looseObject({ status: z.enum(['RUNNING', 'ESCALATED', 'STOPPED']), restartTimes: z.array(z.number()) }),
+  ),
+  alerts: z.array(z.looseObject({ id: z.string(), level: z.enum(['WARNING', 'CRITICAL']) })),
+});
+
+function bad(file: string, what: string): WardenError {
+  return new WardenError(
+    'corrupt_state',
+    `${file} ${what}. It was left untouched. Restore ${file}.bak (the snapshot before it) or move the file aside to start from the journal alone.`,
+    { file },
+  );
+}
+
+function database(file: string) {
+  return new Low<PersistedState>(new DataFile(file, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), emptyState());
+}
+
+/** Reads and validates the snapshot; a missing file is an empty state. */
+export async function readSnapshot(dir: string): Promise<PersistedState> {
+  const file = path.join(dir, SNAPSHOT_FILE);
+  if (!fs.existsSync(file)) return emptyState();
+  if (fs.statSync(file).size === 0) throw bad(file, 'is empty');
+  const db = database(file);
+  try {
+    await db.read();
+  } catch (err) {
+    throw bad(file, `is not valid JSON (${(err as Error).message}); it may be truncated`);
+  }
+  const data: unknown = db.data;
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version > SCHEMA_VERSION) {
+    throw bad(file, `has schemaVersion ${version}, newer than this Warden understands (${SCHEMA_VERSION}); run the newer version`);
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw bad(file, `does not have the expected shape at ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data as unknown as PersistedState;
+}
+
+/** Writes the snapshot atomically, keeping the previous one as state.json.bak. */
+export async function writeSnapshot(dir: string, state: PersistedState): Promise<void> {
+  const file = path.join(dir, SNAPSHOT_FILE);
+  if (fs.existsSync(file)) {
+    // A hard link keeps the old snapshot's bytes under the .bak name at no copying cost.
+    const tmp = `${file}.bak.tmp`;
+    fs.rmSync(tmp, { force: true });
+    fs.linkSync(file, tmp);
+    fs.renameSync(tmp, `${file}.bak`);
+  }
+  const db = database(file);
+  db.data = state;
+  await db.write();
+}

@@ -1,0 +1,109 @@
+// What is persisted: the plain shapes of tasks, agents and the supervisor, the journal line format,
+// and the pure fold that applies a journal line to a persisted state.
+import type { TaskContext } from '../../machines/task.ts';
+import type { AgentLifecycle, Alert, CircuitState, TransitionRecord } from '../types.ts';
+
+export const SCHEMA_VERSION = 1;
+
+/** A task's context without the decision (FAILED never rests, so its decision is spent). */
+export type TaskState = Omit<TaskContext, 'decision'>;
+
+export interface PersistedTask {
+  ctx: TaskState;
+  createdAt: number;
+  updatedAt: number;
+  idempotencyKey?: string;
+  history: TransitionRecord[];
+}
+
+export interface AgentState {
+  circuit: CircuitState;
+  lifecycle: AgentLifecycle;
+  failures: number[];
+  openedAt?: number;
+  openUntil?: number;
+  halfOpenAt?: number;
+  restarts: number;
+  restartAt?: number;
+  lastExit?: { at: number; reason: string; crash: boolean };
+}
+
+export interface SupervisorState {
+  status: 'RUNNING' | 'ESCALATED' | 'STOPPED';
+  restartTimes: number[];
+  streak: Record<string, { n: number; lastAt: number }>;
+  escalatedAt?: number;
+}
+
+export interface PersistedState {
+  schemaVersion: number;
+  /** the number of the last journal line this state includes */
+  n: number;
+  /** the seq of the last transition record this state includes */
+  seq: number;
+  savedAt: number;
+  tasks: Record<string, PersistedTask>;
+  agents: Record<string, AgentState>;
+  supervisors: Record<string, SupervisorState>;
+  alerts: Alert[];
+}
+
+/**
+ * One line of the journal. `r` lines are state changes (with the state they led to);
+ * `c` lines are checkpoints; `a` lines are alerts. Every line has a number `n`, one more than the
+ * line before it, so replay is ordered and a gap or a repeat is detected.
+ */
+export type JournalLine =
+  | { n: number; r: TransitionRecord; task: TaskPatch }
+  | { n: number; r: TransitionRecord; agent: AgentState }
+  | { n: number; r: TransitionRecord; sup: SupervisorState }
+  | { n: number; c: { id: string; attempt: number; data: unknown } }
+  | { n: number; a: Alert };
+
+export function emptyState(): PersistedState {
+  return { schemaVersion: SCHEMA_VERSION, n: 0, seq: 0, savedAt: 0, tasks: {}, agents: {}, supervisors: {}, alerts: [] };
+}
+
+/** Folds one journal line into the state, in place. Lines at or below state.seq are already in it. */
+export function applyLine(state: PersistedState, line: JournalLine, maxAlerts: number): void {
+  if (line.n <= state.n) return;
+  state.n = line.n;
+  if ('c' in line) {
+    // A checkpoint can be journaled before its attempt's IN_PROGRESS line (it is saved while START is still queued).
+    const t = state.tasks[line.c.id];
+    if (t) t.ctx.checkpoint = line.c.data;
+    return;
+  }
+  if ('a' in line) {
+    state.alerts.push(line.a);
+    if (state.alerts.length > maxAlerts) state.alerts.splice(0, state.alerts.length - maxAlerts);
+    return;
+  }
+  state.seq = line.r.seq;
+  if ('task' in line) return applyTask(state, line.r, line.task);
+  if ('agent' in line) state.agents[line.r.id] = line.agent;
+  else if ('sup' in line) state.supervisors[line.r.id] = line.sup;
+}
+
+/** A task line carries the whole small context; the large fields only when they changed. */
+export type TaskPatch = Omit<TaskState, 'input' | 'output' | 'checkpoint'> &
+  Partial<Pick<TaskState, 'input' | 'output' | 'checkpoint'>> & { createdAt?: number; idempotencyKey?: string };
+
+function applyTask(state: PersistedState, r: TransitionRecord, patch: TaskPatch): void {
+  const { createdAt, idempotencyKey, input, output, checkpoint, ...small } = patch;
+  const existing = state.tasks[r.id];
+  const prev = existing?.ctx;
+  const ctx: TaskState = {
+    ...small,
+    input: input !== undefined ? input : prev?.input,
+    output: output !== undefined ? output : prev?.output,
+    checkpoint: checkpoint !== undefined ? checkpoint : prev?.checkpoint,
+  };
+  if (!existing) {
+    state.tasks[r.id] = { ctx, createdAt: createdAt ?? r.at, updatedAt: r.at, idempotencyKey, history: [r] };
+    return;
+  }
+  existing.ctx = ctx;
+  existing.updatedAt = r.at;
+  existing.history.push(r);
+}

@@ -1,0 +1,98 @@
+// Opens a data directory: restores snapshot + journal into one state, then keeps writing both.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WardenError } from '../errors.ts';
+import { journalFiles, LIVE_JOURNAL, openJournal, readJournalFile, type Durability, type JournalWriter } from './journal.ts';
+import { readSnapshot, writeSnapshot } from './snapshot.ts';
+import { applyLine, type PersistedState } from './state.ts';
+
+export interface Store {
+  /** the state restored at open */
+  readonly restored: PersistedState;
+  /** what restore skipped or repaired (a torn last journal line) */
+  readonly warnings: string[];
+  readonly journal: JournalWriter;
+  /** flushes and rotates the journal, then writes `build()` as the snapshot; one at a time */
+  snapshot(build: (n: number) => PersistedState): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openStore(dir: string, opts: { durability: Durability; maxAlerts: number; onError: (err: unknown) => void }): Promise<Store> {
+  ensureWritableDir(dir);
+  const restored = await readSnapshot(dir);
+  const warnings: string[] = [];
+  replayJournal(dir, restored, opts.maxAlerts, warnings);
+  const journal = openJournal(dir, { durability: opts.durability, n: restored.n, onError: opts.onError });
+  let writing: Promise<void> | undefined;
+
+  return {
+    restored,
+    warnings,
+    journal,
+    snapshot(build) {
+      writing ??= (async () => {
+        try {
+          journal.flushSync();
+          const state = build(journal.n);
+          journal.rotate();
+          await writeSnapshot(dir, state);
+        } finally {
+          writing = undefined;
+        }
+      })();
+      return writing;
+    },
+    async close() {
+      await writing;
+      await journal.close();
+    },
+  };
+}
+
+function ensureWritableDir(dir: string) {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK | fs.constants.R_OK);
+  } catch (err) {
+    throw new WardenError(
+      'corrupt_state',
+      `data directory ${dir} is not usable (${(err as Error).message}); make it a writable directory or set dataDir`,
+      { dir },
+    );
+  }
+}
+
+/** Applies every journal line past the snapshot, in order; lines must number on without gaps or repeats. */
+function replayJournal(dir: string, state: PersistedState, maxAlerts: number, warnings: string[]) {
+  const files = journalFiles(dir, state.n);
+  let last: number | undefined;
+  for (const file of files) {
+    const { lines, torn, validBytes } = readJournalFile(file);
+    for (const [i, line] of lines.entries()) {
+      if (last !== undefined && line.n !== last + 1) {
+        const what = line.n <= last ? 'repeats or goes back to' : 'skips to';
+        throw new WardenError(
+          'corrupt_state',
+          `${file}: line ${i + 1} ${what} number ${line.n} after ${last}. Nothing was changed. Restore the journal from a backup or move it aside.`,
+          { file, line: i + 1, n: line.n },
+        );
+      }
+      last = line.n;
+      if (line.n > state.n) {
+        if (line.n > state.n + 1) {
+          throw new WardenError(
+            'corrupt_state',
+            `${file}: line ${i + 1} is number ${line.n} but the snapshot ends at ${state.n}: journal lines are missing. Nothing was changed.`,
+            { file, line: i + 1 },
+          );
+        }
+        applyLine(state, line, maxAlerts);
+      }
+    }
+    if (torn) {
+      warnings.push(`${file}: skipped a torn last line at byte ${torn.offset} (${torn.bytes} bytes), as a crash mid-write leaves`);
+      // New lines must not follow a partial one, or the next restore would find corruption mid-file.
+      if (path.basename(file) === LIVE_JOURNAL) fs.truncateSync(file, validBytes);
+    }
+  }
+}
