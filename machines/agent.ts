@@ -3,8 +3,12 @@
 import { assign, emit, sendParent, setup } from 'xstate';
 import type { AgentLifecycle, BreakerOptions, CircuitState, TransitionFact } from '../src/types.ts';
 
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
 export interface AgentInput {
   name: string;
+  /** OTP restart type: whether an exit asks the supervisor for a restart at all */
+  restart: RestartType;
   breaker: BreakerOptions;
   concurrency: number;
 }
@@ -96,6 +100,9 @@ export const agentMachine = setup({
     },
     isProbeFailure: ({ context, event }) =>
       event.type === 'RELEASE' && event.epoch === context.epoch && event.outcome === 'failure',
+    // temporary: never restarted; transient: restarted only after a crash (OTP).
+    exitIsFinal: ({ context, event }) =>
+      event.type === 'EXITED' && (context.restart === 'temporary' || (context.restart === 'transient' && !event.crash)),
     closesCircuit: ({ context, event }) =>
       event.type === 'RELEASE' &&
       event.epoch === context.epoch &&
@@ -232,13 +239,19 @@ export const agentMachine = setup({
           entry: [{ type: 'enterLifecycle', params: 'STARTING' }, { type: 'setLifecycle', params: 'STARTING' }],
           on: {
             STARTED: 'RUNNING',
-            EXITED: { target: 'RESTARTING', actions: 'noteExit' },
+            EXITED: [
+              { guard: 'exitIsFinal', target: 'STOPPED', actions: 'noteExit' },
+              { target: 'RESTARTING', actions: 'noteExit' },
+            ],
           },
         },
         RUNNING: {
           entry: [{ type: 'enterLifecycle', params: 'RUNNING' }, { type: 'setLifecycle', params: 'RUNNING' }],
           on: {
-            EXITED: { target: 'RESTARTING', actions: 'noteExit' },
+            EXITED: [
+              { guard: 'exitIsFinal', target: 'STOPPED', actions: 'noteExit' },
+              { target: 'RESTARTING', actions: 'noteExit' },
+            ],
             // A manual or sibling-driven restart: no exit of its own, so the supervisor is not asked.
             RESTART: {
               target: 'RESTARTING.waiting',

@@ -1,12 +1,16 @@
-// A supervisor: owns agent actors, decides restarts (strategy, backoff, restart intensity).
-// Pure: the exit's time and the jitter's random draw arrive in the event.
-import { assign, emit, enqueueActions, setup } from 'xstate';
+// A supervisor: owns agents and nested supervisors, decides restarts the OTP way (strategy, restart
+// type, intensity) plus backoff. Pure: an exit's time and the jitter's random draw arrive in events.
+import { assign, emit, enqueueActions, setup, type AnyActorLogic } from 'xstate';
 import { backoffDelay } from '../src/policy/backoff.ts';
 import type { BackoffOptions, TransitionFact } from '../src/types.ts';
-import { agentMachine, type AgentInput } from './agent.ts';
+import { agentMachine, type AgentInput, type RestartType } from './agent.ts';
 
 export type RestartStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
-export type SupervisorStatus = 'RUNNING' | 'ESCALATED' | 'STOPPED';
+export type SupervisorStatus = 'RUNNING' | 'RESTARTING' | 'ESCALATED' | 'STOPPED';
+
+export type ChildSpec =
+  | { kind: 'agent'; name: string; restart: RestartType; input: AgentInput }
+  | { kind: 'supervisor'; name: string; restart: 'permanent'; input: SupervisorInput };
 
 export interface SupervisorInput {
   name: string;
@@ -16,7 +20,9 @@ export interface SupervisorInput {
   backoff: BackoffOptions;
   resetBackoffAfterMs: number;
   /** in start order */
-  children: AgentInput[];
+  children: ChildSpec[];
+  /** a nested supervisor reports its own escalation to its parent as a crash */
+  nested: boolean;
 }
 
 export interface SupervisorContext extends SupervisorInput {
@@ -26,11 +32,20 @@ export interface SupervisorContext extends SupervisorInput {
   /** consecutive restarts of each child, for the backoff exponent */
   streak: Record<string, { n: number; lastAt: number }>;
   escalatedAt?: number;
+  /** when this supervisor, restarted by its parent, comes back */
+  restartAt?: number;
+  lastRand?: number;
 }
 
 export type SupervisorEvent =
   | { type: 'CHILD_EXIT'; child: string; at: number; reason: string; crash: boolean; rand: number }
   | { type: 'STOP'; at: number }
+  | { type: 'START'; at: number }
+  | { type: 'ESCALATE'; at: number }
+  /** from the parent: restart after this supervisor's own escalation */
+  | { type: 'RESTART_AT'; restartAt: number }
+  /** from the parent: a sibling's crash takes this subtree down and back up */
+  | { type: 'RESTART'; at: number; restartAt: number }
   | { type: 'RESUME' };
 
 export type SupervisorEmitted = { type: 'transition'; fact: TransitionFact };
@@ -42,18 +57,34 @@ export function affectedChildren(strategy: RestartStrategy, order: readonly stri
   return order.slice(Math.max(0, order.indexOf(child)));
 }
 
-export function exceedsIntensity(c: SupervisorContext, at: number): boolean {
+/** Restart intensity: one more restart now would make more than maxRestarts within withinMs. */
+export function exceedsIntensity(c: Pick<SupervisorContext, 'restartTimes' | 'withinMs' | 'maxRestarts'>, at: number): boolean {
   const recent = c.restartTimes.filter((t) => t > at - c.withinMs).length;
   return recent + 1 > c.maxRestarts;
 }
 
-export function nextRestartDelay(c: SupervisorContext, child: string, at: number, rand: number): number {
+/** The backoff exponent restarts from 0 once a child has run for resetBackoffAfterMs since its last restart. */
+export function nextRestartDelay(c: SupervisorContext, child: string, at: number, rand: number): { delay: number; n: number } {
   const s = c.streak[child];
   const n = s && at - s.lastAt < c.resetBackoffAfterMs ? s.n : 0;
-  return backoffDelay(c.backoff, n, rand);
+  return { delay: backoffDelay(c.backoff, n, rand), n: n + 1 };
 }
 
 const names = (c: SupervisorContext) => c.children.map((ch) => ch.name);
+const specOf = (c: SupervisorContext, name: string) => c.children.find((ch) => ch.name === name);
+
+function fact(c: SupervisorContext, to: SupervisorStatus, eventType: string, agent?: string): TransitionFact {
+  const init = eventType === 'xstate.init';
+  const f: TransitionFact = {
+    kind: 'supervisor',
+    id: c.name,
+    from: init ? null : c.status,
+    to,
+    event: init ? 'INIT' : eventType.startsWith('xstate.after') ? 'TIMER' : eventType,
+  };
+  if (agent) f.agent = agent;
+  return f;
+}
 
 export const supervisorMachine = setup({
   types: {
@@ -62,22 +93,31 @@ export const supervisorMachine = setup({
     input: {} as SupervisorInput,
     emitted: {} as SupervisorEmitted,
   },
-  actors: { agent: agentMachine },
+  // `supervisor` is this machine itself; the runtime fills it in after creation (a machine cannot name itself).
+  actors: { agent: agentMachine, supervisor: agentMachine as AnyActorLogic },
   actions: {
-    enter: emit(({ context, event }, to: SupervisorStatus) => ({
-      type: 'transition' as const,
-      fact: {
-        kind: 'supervisor' as const,
-        id: context.name,
-        from: (event.type as string) === 'xstate.init' ? null : context.status,
-        to,
-        event: (event.type as string) === 'xstate.init' ? 'INIT' : event.type,
-      },
-    })),
+    enter: emit(({ context, event }, to: SupervisorStatus) => ({ type: 'transition' as const, fact: fact(context, to, event.type) })),
     setStatus: assign((_, to: SupervisorStatus) => ({ status: to })),
+    // Reverse start order. The child whose crash broke the limit is marked ESCALATED.
+    stopChildren: enqueueActions(({ context, event, enqueue }) => {
+      const at = 'at' in event ? event.at : 0;
+      const culprit = event.type === 'CHILD_EXIT' ? event.child : undefined;
+      for (const name of [...names(context)].reverse()) {
+        enqueue.sendTo(name, { type: name === culprit ? 'ESCALATE' : 'STOP', at });
+      }
+    }),
+    // A fresh start after the parent restarted this subtree: a new window, every child started in order.
+    startChildren: enqueueActions(({ context, event, enqueue }) => {
+      const at = 'at' in event ? event.at : (context.restartAt ?? 0);
+      enqueue.assign({ restartTimes: [], streak: {}, escalatedAt: undefined });
+      for (const name of names(context)) enqueue.sendTo(name, { type: 'START', at });
+    }),
   },
   guards: {
     exceeds: ({ context, event }) => event.type === 'CHILD_EXIT' && exceedsIntensity(context, event.at),
+  },
+  delays: {
+    restartDelay: ({ context }) => Math.max(0, (context.restartAt ?? 0) - (context.escalatedAt ?? context.restartAt ?? 0)),
   },
 }).createMachine({
   id: 'supervisor',
@@ -85,9 +125,14 @@ export const supervisorMachine = setup({
   initial: 'RUNNING',
   entry: enqueueActions(({ context, enqueue }) => {
     for (const child of context.children) {
-      enqueue.spawnChild('agent', { id: child.name, systemId: `agent:${child.name}`, input: child });
+      const ids = { id: child.name, systemId: `${child.kind}:${child.name}` };
+      if (child.kind === 'agent') enqueue.spawnChild('agent', { ...ids, input: child.input });
+      else enqueue.spawnChild('supervisor', { ...ids, input: child.input });
     }
   }),
+  on: {
+    STOP: { target: '.STOPPED', actions: 'stopChildren' },
+  },
   states: {
     RUNNING: {
       entry: [{ type: 'enter', params: 'RUNNING' }, { type: 'setStatus', params: 'RUNNING' }],
@@ -96,51 +141,68 @@ export const supervisorMachine = setup({
           {
             guard: 'exceeds',
             target: 'ESCALATED',
-            actions: enqueueActions(({ context, event, enqueue }) => {
-              enqueue.assign({ escalatedAt: event.at });
-              // Stop in reverse start order; the child that broke the limit is marked ESCALATED.
-              for (const name of [...names(context)].reverse()) {
-                const verdict = name === event.child ? 'ESCALATE' : 'STOP';
-                enqueue.sendTo(name, { type: verdict, at: event.at });
-              }
-            }),
+            actions: ['stopChildren', assign(({ event }) => ({ escalatedAt: event.at, lastRand: event.rand }))],
           },
           {
             actions: enqueueActions(({ context, event, enqueue }) => {
-              const delay = nextRestartDelay(context, event.child, event.at, event.rand);
+              const { delay, n } = nextRestartDelay(context, event.child, event.at, event.rand);
               const restartAt = event.at + delay;
-              const prev = context.streak[event.child];
-              const n = prev && event.at - prev.lastAt < context.resetBackoffAfterMs ? prev.n + 1 : 1;
               enqueue.assign({
                 restartTimes: [...context.restartTimes.filter((t) => t > event.at - context.withinMs), event.at],
                 streak: { ...context.streak, [event.child]: { n, lastAt: event.at } },
               });
-              // The restart decision is a change of the supervisor's state (its intensity window): recorded like any other.
+              // The decision changes the supervisor's state (its intensity window): recorded like any change.
               enqueue.emit({
                 type: 'transition',
                 fact: { kind: 'supervisor', id: context.name, from: 'RUNNING', to: 'RUNNING', event: 'RESTART', agent: event.child },
               });
               for (const name of affectedChildren(context.strategy, names(context), event.child)) {
                 if (name === event.child) enqueue.sendTo(name, { type: 'RESTART_AT', restartAt });
+                // A temporary bystander is stopped for good and costs no intensity (OTP).
+                else if (specOf(context, name)?.restart === 'temporary') enqueue.sendTo(name, { type: 'STOP', at: event.at });
                 else enqueue.sendTo(name, { type: 'RESTART', at: event.at, restartAt });
               }
             }),
           },
         ],
-        STOP: {
-          target: 'STOPPED',
-          actions: enqueueActions(({ context, event, enqueue }) => {
-            for (const name of [...names(context)].reverse()) enqueue.sendTo(name, { type: 'STOP', at: event.at });
-          }),
+        RESTART: {
+          target: 'RESTARTING',
+          actions: ['stopChildren', assign(({ event }) => ({ restartAt: event.restartAt, escalatedAt: event.at }))],
         },
       },
     },
     ESCALATED: {
-      entry: [{ type: 'enter', params: 'ESCALATED' }, { type: 'setStatus', params: 'ESCALATED' }],
-      on: { STOP: 'STOPPED' },
+      entry: [
+        { type: 'enter', params: 'ESCALATED' },
+        { type: 'setStatus', params: 'ESCALATED' },
+        // To its parent, a supervisor that gave up is one crashed child.
+        enqueueActions(({ context, enqueue }) => {
+          if (!context.nested) return;
+          enqueue.sendParent({
+            type: 'CHILD_EXIT',
+            child: context.name,
+            at: context.escalatedAt ?? 0,
+            reason: `supervisor ${context.name} exceeded its restart intensity`,
+            crash: true,
+            rand: context.lastRand ?? 0.5,
+          });
+        }),
+      ],
+      on: {
+        RESTART_AT: { target: 'RESTARTING', actions: assign(({ event }) => ({ restartAt: event.restartAt })) },
+        RESTART: { target: 'RESTARTING', actions: assign(({ event }) => ({ restartAt: event.restartAt, escalatedAt: event.at })) },
+        START: { target: 'RUNNING', actions: 'startChildren' },
+        ESCALATE: {},
+      },
+    },
+    RESTARTING: {
+      entry: [{ type: 'enter', params: 'RESTARTING' }, { type: 'setStatus', params: 'RESTARTING' }],
+      after: { restartDelay: { target: 'RUNNING', actions: 'startChildren' } },
+      on: { RESUME: { target: 'RESTARTING', reenter: true } },
     },
     STOPPED: {
       entry: [{ type: 'enter', params: 'STOPPED' }, { type: 'setStatus', params: 'STOPPED' }],
+      on: { START: { target: 'RUNNING', actions: 'startChildren' }, STOP: {} },
     },
   },
 });

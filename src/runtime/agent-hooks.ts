@@ -16,6 +16,8 @@ interface Incarnation {
   gen: number;
   controller: AbortController;
   stopped: boolean;
+  /** settles when this incarnation's stop() has returned or been abandoned */
+  stopping?: Promise<void>;
 }
 
 export function createAgentHooks(deps: {
@@ -37,6 +39,8 @@ export function createAgentHooks(deps: {
   async function start(name: string): Promise<void> {
     const slot = agents.get(name);
     if (!slot) return;
+    // A resource is never started while its previous incarnation is still stopping.
+    await lives.get(name)?.stopping;
     const life: Incarnation = { gen: (lives.get(name)?.gen ?? 0) + 1, controller: new AbortController(), stopped: false };
     lives.set(name, life);
     const hook = slot.cfg.start;
@@ -61,25 +65,40 @@ export function createAgentHooks(deps: {
     }
   }
 
-  async function stop(name: string): Promise<void> {
+  function stop(name: string): Promise<void> {
     const life = lives.get(name);
-    if (!life || life.stopped) return;
+    if (!life) return Promise.resolve();
+    if (life.stopped) return life.stopping ?? Promise.resolve();
     life.stopped = true;
     life.controller.abort();
-    const hook = agents.get(name)?.cfg.stop;
-    if (!hook) return;
-    try {
-      await hook();
-    } catch (err) {
-      logger.warn({ agent: name, errName: err instanceof Error ? err.name : typeof err }, 'agent stop failed');
+    const cfg = agents.get(name)?.cfg;
+    life.stopping = cfg?.stop ? shutdown(name, cfg.stop, cfg.shutdownMs) : Promise.resolve();
+    return life.stopping;
+  }
+
+  /** OTP shutdown: wait for stop() up to shutdownMs, not at all ('brutal_kill'), or as long as it takes ('infinity'). */
+  async function shutdown(name: string, hook: () => unknown, mode: number | 'brutal_kill' | 'infinity'): Promise<void> {
+    const call = (async () => hook())().catch((err: unknown) =>
+      logger.warn({ agent: name, errName: err instanceof Error ? err.name : typeof err }, 'agent stop failed'),
+    );
+    if (mode === 'brutal_kill') return;
+    if (mode === 'infinity') {
+      await call;
+      return;
     }
+    let timer: NodeJS.Timeout | undefined;
+    const abandoned = new Promise<'abandoned'>((resolve) => (timer = setTimeout(() => resolve('abandoned'), mode)));
+    const outcome = await Promise.race([call.then(() => 'stopped' as const), abandoned]);
+    clearTimeout(timer);
+    if (outcome === 'abandoned') logger.warn({ agent: name, shutdownMs: mode }, 'agent stop abandoned after shutdownMs');
   }
 
   return {
     start,
     onRecord(r) {
       if (r.kind !== 'agent') return;
-      if (r.to === 'STARTING') void start(r.id);
+      // The first start (from INIT) is made by warden.start(), in order, one at a time.
+      if (r.to === 'STARTING' && r.from !== null) void start(r.id);
       else if (r.to === 'RUNNING' || r.to === 'CLOSED' || r.to === 'HALF_OPEN') engine.pump(r.id);
       if (r.from === 'RUNNING' && (r.to === 'RESTARTING' || r.to === 'STOPPED' || r.to === 'ESCALATED')) {
         const crashed = r.event === 'EXITED';

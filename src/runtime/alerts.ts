@@ -27,7 +27,7 @@ export function createAlertBook(opts: {
       try {
         l(alert);
       } catch (err) {
-        opts.logger.error({ err }, 'alert listener threw');
+        opts.logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'alert listener threw');
       }
     }
     if (!opts.notify) return;

@@ -23,7 +23,8 @@ export interface PersistenceDeps {
   store: Store;
   tasks: TaskTable;
   agents: Map<string, AgentSlot>;
-  supervisor(): SupervisorContext | undefined;
+  supervisor(name: string): SupervisorContext | undefined;
+  supervisorNames: readonly string[];
   alerts(): Alert[];
   /** the seq of the last record published */
   seq(): number;
@@ -69,8 +70,10 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       out.tasks[e.id] = persistedTask(e);
     }
     for (const [name, slot] of agents) out.agents[name] = agentState(slot.ref.getSnapshot().context as AgentContext);
-    const sup = deps.supervisor();
-    if (sup) out.supervisors[sup.name] = supervisorState(sup);
+    for (const name of deps.supervisorNames) {
+      const sup = deps.supervisor(name);
+      if (sup) out.supervisors[name] = supervisorState(sup);
+    }
     return out;
   }
 
@@ -89,7 +92,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
         const slot = agents.get(r.id);
         if (slot) journal.append({ r, agent: agentState(slot.ref.getSnapshot().context as AgentContext) });
       } else {
-        const sup = deps.supervisor();
+        const sup = deps.supervisor(r.id);
         if (sup) journal.append({ r, sup: supervisorState(sup) });
       }
       written();

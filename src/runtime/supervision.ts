@@ -1,7 +1,7 @@
 // Creates the supervisor actor and its agent children, overlaying state restored from disk.
-import { createActor, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
+import { createActor, type AnyActorLogic, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { agentMachine, type AgentContext } from '../../machines/agent.ts';
-import { supervisorMachine, type SupervisorInput } from '../../machines/supervisor.ts';
+import { supervisorMachine, type ChildSpec, type SupervisorContext, type SupervisorInput } from '../../machines/supervisor.ts';
 import type { ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
 import type { AgentState, SupervisorState } from '../store/state.ts';
 import type { TransitionFact } from '../types.ts';
@@ -22,10 +22,33 @@ export function agentOrder(s: ResolvedSupervisorConfig): string[] {
 
 export interface Restored {
   agents: Record<string, AgentState>;
-  supervisor?: SupervisorState;
+  supervisors: Record<string, SupervisorState>;
 }
 
 export type SupervisorActor = ReturnType<typeof createSupervisorActor>['actor'];
+
+/** The machine's input for a supervisor config, its subtree included. */
+export function supervisorInput(config: ResolvedConfig, s: ResolvedSupervisorConfig, nested: boolean): SupervisorInput {
+  return {
+    name: s.name,
+    strategy: s.strategy,
+    maxRestarts: s.maxRestarts,
+    withinMs: s.withinMs,
+    backoff: s.backoff,
+    resetBackoffAfterMs: s.resetBackoffAfterMs,
+    nested,
+    children: s.children.map((c): ChildSpec => {
+      if (typeof c !== 'string') return { kind: 'supervisor', name: c.name, restart: 'permanent', input: supervisorInput(config, c, true) };
+      const a = config.agents[c]!;
+      return { kind: 'agent', name: c, restart: a.restart, input: { name: c, restart: a.restart, breaker: a.breaker, concurrency: a.concurrency } };
+    }),
+  };
+}
+
+/** Every supervisor's name, the root first, parents before children. */
+export function supervisorNames(s: ResolvedSupervisorConfig): string[] {
+  return [s.name, ...s.children.flatMap((c) => (typeof c === 'string' ? [] : supervisorNames(c)))];
+}
 
 export function createSupervisorActor(opts: {
   config: ResolvedConfig;
@@ -41,71 +64,88 @@ export function createSupervisorActor(opts: {
       restartDelay: ({ context }) => remaining(context.restartAt, now),
     },
   });
-  const machine = supervisorMachine.provide({ actors: { agent } });
-  const root = config.supervisor;
-  const order = agentOrder(root);
-  const input: SupervisorInput = {
-    name: root.name,
-    strategy: root.strategy,
-    maxRestarts: root.maxRestarts,
-    withinMs: root.withinMs,
-    backoff: root.backoff,
-    resetBackoffAfterMs: root.resetBackoffAfterMs,
-    children: order.map((name) => {
-      const a = config.agents[name]!;
-      return { name, breaker: a.breaker, concurrency: a.concurrency };
-    }),
-  };
+  const machine = supervisorMachine.provide({
+    actors: { agent },
+    delays: { restartDelay: ({ context }) => remaining(context.restartAt, now) },
+  });
+  // Nested supervisors run this same machine: it is filled in here because a machine cannot name itself.
+  (machine.implementations.actors as Record<string, AnyActorLogic>).supervisor = machine;
+  const input = supervisorInput(config, config.supervisor, false);
   const fresh = createActor(machine, { input });
   const snapshot = opts.restored ? overlay(fresh.getPersistedSnapshot(), opts.restored) : undefined;
-  fresh.stop();
   const actor = createActor(machine, { input, inspect: opts.inspect, snapshot });
   actor.on('transition', (e) => opts.publish(e.fact));
+  const sups = supervisorNames(config.supervisor);
   actor.start();
+  for (const name of sups.slice(1)) {
+    actor.system.get(`supervisor:${name}`)?.on('transition', (e: { fact: TransitionFact }) => opts.publish(e.fact));
+  }
+  const order = agentOrder(config.supervisor);
   const slots = new Map<string, AgentSlot>();
   for (const name of order) {
-    const ref = actor.getSnapshot().children[name] as AnyActorRef | undefined;
+    const ref = actor.system.get(`agent:${name}`) as AnyActorRef | undefined;
     const cfg = config.agents[name];
     if (!cfg || !ref) continue;
     ref.on('transition', (e: { fact: TransitionFact }) => opts.publish(e.fact));
     slots.set(name, { cfg, ref, queue: createQueue<string>(), running: new Set() });
   }
-  return { actor, slots, order };
+  // Children spawned during start emitted their first facts before anyone could listen: record them now.
+  if (!opts.restored) {
+    for (const name of sups.slice(1)) opts.publish({ kind: 'supervisor', id: name, from: null, to: 'RUNNING', event: 'INIT' });
+    for (const name of slots.keys()) {
+      opts.publish({ kind: 'agent', id: name, from: null, to: 'CLOSED', event: 'INIT', agent: name });
+      opts.publish({ kind: 'agent', id: name, from: null, to: 'STARTING', event: 'INIT', agent: name });
+    }
+  }
+  const contextOf = (name: string) =>
+    (actor.system.get(`supervisor:${name}`) ?? (name === config.supervisor.name ? actor : undefined))?.getSnapshot().context as
+      | SupervisorContext
+      | undefined;
+  return { actor, slots, order, supervisors: sups, contextOf };
 }
 
-interface PersistedMachine {
-  value: unknown;
-  context: Record<string, unknown>;
-  children: Record<string, { snapshot: { value: unknown; context: Record<string, unknown> } }>;
+interface PersistedChild {
+  src: string;
+  snapshot: { value: unknown; context: Record<string, unknown>; children?: Record<string, PersistedChild> };
 }
 
 /**
  * A restarted process has none of the agents' resources: every agent starts again (STARTING), except
- * those an operator stopped or that escalated. Circuits keep their state and deadlines.
+ * those an operator stopped or that escalated. Circuits and restart windows keep their state.
  */
 function overlay(persisted: Snapshot<unknown>, restored: Restored): Snapshot<unknown> {
-  const p = structuredClone(persisted) as unknown as PersistedMachine;
-  if (restored.supervisor) {
-    const s = restored.supervisor;
-    p.context = { ...p.context, status: s.status, restartTimes: s.restartTimes, streak: s.streak, escalatedAt: s.escalatedAt };
-    p.value = s.status;
+  const root = structuredClone(persisted) as unknown as PersistedChild['snapshot'];
+  overlaySupervisor(root, restored);
+  return root as unknown as Snapshot<unknown>;
+}
+
+function overlaySupervisor(p: PersistedChild['snapshot'], restored: Restored) {
+  const s = restored.supervisors[p.context.name as string];
+  if (s) {
+    // A subtree caught mid-restart comes back running: its children start again anyway.
+    const status = s.status === 'RESTARTING' ? 'RUNNING' : s.status;
+    p.context = { ...p.context, status, restartTimes: s.restartTimes, streak: s.streak, escalatedAt: s.escalatedAt };
+    p.value = status;
   }
-  for (const [name, child] of Object.entries(p.children)) {
-    const a = restored.agents[name];
-    if (!a) continue;
-    const lifecycle = a.lifecycle === 'STOPPED' || a.lifecycle === 'ESCALATED' ? a.lifecycle : 'STARTING';
-    const ctx: Partial<AgentContext> = {
-      circuit: a.circuit,
-      lifecycle,
-      failures: a.failures,
-      openedAt: a.openedAt,
-      openUntil: a.openUntil,
-      halfOpenAt: a.halfOpenAt,
-      restarts: a.restarts,
-      lastExit: a.lastExit,
-    };
-    child.snapshot.context = { ...child.snapshot.context, ...ctx };
-    child.snapshot.value = { circuit: a.circuit, lifecycle };
+  for (const [name, child] of Object.entries(p.children ?? {})) {
+    if (child.src === 'supervisor') overlaySupervisor(child.snapshot, restored);
+    else overlayAgent(child.snapshot, restored.agents[name]);
   }
-  return p as unknown as Snapshot<unknown>;
+}
+
+function overlayAgent(p: PersistedChild['snapshot'], a: AgentState | undefined) {
+  if (!a) return;
+  const lifecycle = a.lifecycle === 'STOPPED' || a.lifecycle === 'ESCALATED' ? a.lifecycle : 'STARTING';
+  const ctx: Partial<AgentContext> = {
+    circuit: a.circuit,
+    lifecycle,
+    failures: a.failures,
+    openedAt: a.openedAt,
+    openUntil: a.openUntil,
+    halfOpenAt: a.halfOpenAt,
+    restarts: a.restarts,
+    lastExit: a.lastExit,
+  };
+  p.context = { ...p.context, ...ctx };
+  p.value = { circuit: a.circuit, lifecycle };
 }

@@ -2,9 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { InspectionEvent, Observer, SnapshotFrom } from 'xstate';
 import type { AgentEvent, agentMachine } from '../../machines/agent.ts';
-import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { TaskContext, TaskEvent } from '../../machines/task.ts';
-import { resolveConfig, type WardenConfig } from '../config.ts';
+import { resolveConfig, type ResolvedSupervisorConfig, type WardenConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recovery.ts';
 import { emptyState, type PersistedState } from '../store/state.ts';
@@ -17,7 +16,7 @@ import { createLogger } from './logger.ts';
 import { createPersistence, type Persistence } from './persistence.ts';
 import { createRecordBus } from './record-bus.ts';
 import { parseSubmit, type SubmitRequest } from './submit.ts';
-import { agentOrder, createSupervisorActor, type SupervisorActor } from './supervision.ts';
+import { agentOrder, createSupervisorActor, supervisorNames } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
 import { createTaskTable, taskView, type ListQuery, type TaskEntry } from './tasks.ts';
 import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
@@ -87,13 +86,14 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
   const logger = config.logger ?? createLogger();
   const inspect = config.inspect as Inspect | undefined;
   const persist = config.persist && config.durability !== 'memory';
-  const bus = createRecordBus(now, (err) => logger.error({ err }, 'transition listener threw'));
+  // Only the error's name: a listener's message may quote task contents.
+  const bus = createRecordBus(now, (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
   const tasks = createTaskTable();
   const alerts = createAlertBook({ max: config.maxAlerts, now, notify: config.notify, logger });
   const order = agentOrder(config.supervisor);
   const agents = new Map<string, AgentSlot>();
   let persistence: Persistence | undefined;
-  let supervisor: SupervisorActor | undefined;
+  let supervisor: ReturnType<typeof createSupervisorActor> | undefined;
   let state: WardenState = 'idle';
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
@@ -170,7 +170,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       store,
       tasks,
       agents,
-      supervisor: () => supervisor?.getSnapshot().context as SupervisorContext | undefined,
+      supervisor: (name) => supervisor?.contextOf(name),
+      supervisorNames: supervisorNames(config.supervisor),
       alerts: () => alerts.list(config.maxAlerts),
       seq: () => bus.seq,
       now,
@@ -260,9 +261,16 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     return agentView(name, slot);
   }
 
+  function supervisorTree(s: ResolvedSupervisorConfig): SupervisorView | undefined {
+    const c = supervisor?.contextOf(s.name);
+    if (!c) return undefined;
+    const children = s.children.map((ch) => (typeof ch === 'string' ? ch : (supervisorTree(ch) ?? ch.name)));
+    return supervisorView(c, children);
+  }
+
   function supervisorViews(): SupervisorView[] {
-    const c = supervisor?.getSnapshot().context as SupervisorContext | undefined;
-    return c ? [supervisorView(c, order)] : [];
+    const root = supervisorTree(config.supervisor);
+    return root ? [root] : [];
   }
 
   const warden: Warden = {
@@ -281,9 +289,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
           now,
           inspect,
           publish: (fact) => bus.publish(fact),
-          restored: persist ? { agents: restored.agents, supervisor: restored.supervisors[config.supervisor.name] } : undefined,
+          restored: persist ? { agents: restored.agents, supervisors: restored.supervisors } : undefined,
         });
-        supervisor = created.actor;
+        supervisor = created;
         for (const [name, slot] of created.slots) agents.set(name, slot);
         // Children start in order: each start() settles before the next begins.
         for (const name of order) {
@@ -313,7 +321,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         for (const slot of agents.values()) {
           for (const id of slot.running) engine.attempt(id)?.controller.abort(new DOMException('warden stopping', 'AbortError'));
         }
-        supervisor?.stop();
+        supervisor?.actor.stop();
         await hooks.stopAll(order);
         try {
           await persistence?.close();
@@ -388,9 +396,13 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
 
     async heartbeat(id) {
       const entry = inProgress(id, 'heartbeat');
-      const limit = agents.get(entry.context.agent)?.cfg.heartbeatTimeoutMs;
-      const at = now();
-      entry.actor?.send({ type: 'HEARTBEAT', at, deadlineAt: limit === undefined ? undefined : at + limit });
+      const cfg = agents.get(entry.context.agent)?.cfg;
+      // Heartbeats keep an external executor's attempt alive; an in-process attempt keeps its own timeout.
+      if (cfg && !cfg.run) {
+        const at = now();
+        const limit = cfg.heartbeatTimeoutMs;
+        entry.actor?.send({ type: 'HEARTBEAT', at, deadlineAt: limit === undefined ? undefined : at + limit });
+      }
       return taskView(entry);
     },
 

@@ -48,7 +48,7 @@ const schema = z.object({
   ),
   supervisors: z.record(
     z.string(),
-    z.looseObject({ status: z.enum(['RUNNING', 'ESCALATED', 'STOPPED']), restartTimes: z.array(z.number()) }),
+    z.looseObject({ status: z.enum(['RUNNING', 'RESTARTING', 'ESCALATED', 'STOPPED']), restartTimes: z.array(z.number()) }),
   ),
   alerts: z.array(z.looseObject({ id: z.string(), level: z.enum(['WARNING', 'CRITICAL']) })),
 });

@@ -29,7 +29,7 @@ export interface AgentState {
 }
 
 export interface SupervisorState {
-  status: 'RUNNING' | 'ESCALATED' | 'STOPPED';
+  status: 'RUNNING' | 'RESTARTING' | 'ESCALATED' | 'STOPPED';
   restartTimes: number[];
   streak: Record<string, { n: number; lastAt: number }>;
   escalatedAt?: number;
