@@ -139,9 +139,8 @@ export const agentMachine = setup({
   states: {
     circuit: {
       initial: 'CLOSED',
-      on: {
-        RESET: { target: '.CLOSED', reenter: true },
-      },
+      // RESET lives on each circuit state, not on the region: a region-level re-entry would take the
+      // parallel root's lifecycle region down with it.
       states: {
         CLOSED: {
           entry: [
@@ -150,6 +149,7 @@ export const agentMachine = setup({
             assign({ failures: [], openedAt: undefined, openUntil: undefined, halfOpenAt: undefined }),
           ],
           on: {
+            RESET: { actions: assign({ failures: [] }) },
             RELEASE: [
               {
                 guard: 'tripsBreaker',
@@ -181,6 +181,7 @@ export const agentMachine = setup({
           ],
           after: { openDelay: 'HALF_OPEN' },
           on: {
+            RESET: 'CLOSED',
             RELEASE: { actions: assign(({ context }) => ({ inFlight: context.inFlight - 1 })) },
             RESUME: { target: 'OPEN', reenter: true },
           },
@@ -197,6 +198,7 @@ export const agentMachine = setup({
             })),
           ],
           on: {
+            RESET: 'CLOSED',
             RELEASE: [
               {
                 guard: 'isProbeFailure',

@@ -63,7 +63,7 @@ export function exceedsIntensity(c: Pick<SupervisorContext, 'restartTimes' | 'wi
   return recent + 1 > c.maxRestarts;
 }
 
-/** The backoff exponent restarts from 0 once a child has run for resetBackoffAfterMs since its last restart. */
+/** The backoff exponent restarts from 0 once a child has run for resetBackoffAfterMs since its last restart (`lastAt`). */
 export function nextRestartDelay(c: SupervisorContext, child: string, at: number, rand: number): { delay: number; n: number } {
   const s = c.streak[child];
   const n = s && at - s.lastAt < c.resetBackoffAfterMs ? s.n : 0;
@@ -149,7 +149,8 @@ export const supervisorMachine = setup({
               const restartAt = event.at + delay;
               enqueue.assign({
                 restartTimes: [...context.restartTimes.filter((t) => t > event.at - context.withinMs), event.at],
-                streak: { ...context.streak, [event.child]: { n, lastAt: event.at } },
+                // Measured from the restart, not the crash: the wait itself is not time spent running.
+                streak: { ...context.streak, [event.child]: { n, lastAt: restartAt } },
               });
               // The decision changes the supervisor's state (its intensity window): recorded like any change.
               enqueue.emit({

@@ -30,7 +30,8 @@ export function createAlertBook(opts: {
         opts.logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'alert listener threw');
       }
     }
-    if (!opts.notify) return;
+    // The notifier is for what needs a human: escalations and other CRITICAL alerts.
+    if (!opts.notify || alert.level !== 'CRITICAL') return;
     // A notifier is user code: neither its throw nor its rejection may reach the runtime.
     try {
       Promise.resolve(opts.notify(alert)).catch((err: unknown) => reportNotifyFailure(err, alert));
@@ -47,13 +48,13 @@ export function createAlertBook(opts: {
     raise(level, component, message, details = {}, at = opts.now()) {
       const alert: Alert = { id: randomUUID(), at: new Date(at).toISOString(), level, component, message, details };
       alerts.push(alert);
-      if (alerts.length > opts.max) alerts = alerts.slice(-opts.max);
+      if (alerts.length > opts.max) alerts = newest(alerts, opts.max);
       opts.logger[level === 'CRITICAL' ? 'error' : 'warn']({ alert: { id: alert.id, level, component } }, message);
       deliver(alert);
       return alert;
     },
     list(limit = 100) {
-      return alerts.slice(-Math.max(0, limit)).reverse();
+      return newest(alerts, limit).reverse();
     },
     fromRecord(r) {
       if (r.kind === 'agent' && r.to === 'OPEN') {
@@ -69,7 +70,7 @@ export function createAlertBook(opts: {
       return undefined;
     },
     load(saved) {
-      alerts = saved.slice(-opts.max);
+      alerts = newest(saved, opts.max);
     },
     onAlert(listener) {
       listeners.add(listener);
@@ -77,6 +78,11 @@ export function createAlertBook(opts: {
     },
   };
   return book;
+}
+
+/** The last `n` items; `slice(-n)` would return them all for n = 0. */
+function newest<T>(items: readonly T[], n: number): T[] {
+  return n > 0 ? items.slice(-n) : [];
 }
 
 function nameOf(err: unknown): string {

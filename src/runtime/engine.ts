@@ -266,6 +266,8 @@ export function createEngine(deps: EngineDeps): Engine {
 
   function peersOf(name: string): string[] {
     const role = agents.get(name)?.cfg.role;
+    // An agent whose role is its own name (no role given) has no peers: reassign never moves its tasks.
+    if (role === undefined || role === name) return [];
     return [...agents.values()].filter((s) => s.cfg.role === role && s.cfg.name !== name).map((s) => s.cfg.name);
   }
 

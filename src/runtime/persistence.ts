@@ -15,6 +15,8 @@ export interface Persistence {
   checkpoint(id: string, attempt: number, data: unknown): void;
   /** resolves once everything recorded so far is durable */
   durable(): Promise<void>;
+  /** writes buffered journal lines now */
+  flush(): void;
   snapshot(): Promise<void>;
   close(): Promise<void>;
 }
@@ -106,6 +108,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       written();
     },
     durable: () => journal.durable(),
+    flush: () => journal.flushSync(),
     snapshot,
     async close() {
       clearInterval(timer);

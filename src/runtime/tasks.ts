@@ -68,7 +68,8 @@ export function createTaskTable(): TaskTable {
       entry.context = context;
       return entry;
     },
-    list({ status, agent, limit = 100, cursor }) {
+    list({ status, agent, limit: asked = 100, cursor }) {
+      const limit = Math.min(1000, Math.max(1, Math.floor(asked) || 1));
       const items: TaskEntry[] = [];
       let i = cursor ? Number.parseInt(cursor, 36) : 0;
       for (; i < ordered.length && items.length < limit; i++) {

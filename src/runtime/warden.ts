@@ -15,6 +15,8 @@ import { createEngine, type AgentSlot } from './engine.ts';
 import { createLogger } from './logger.ts';
 import { createPersistence, type Persistence } from './persistence.ts';
 import { createRecordBus } from './record-bus.ts';
+import { createReplay } from './replay.ts';
+import { serveWarden, type ServerHandle } from '../http/server.ts';
 import { parseSubmit, type SubmitRequest } from './submit.ts';
 import { agentOrder, createSupervisorActor, supervisorNames } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
@@ -64,7 +66,20 @@ export interface Warden {
   supervisors(): SupervisorView[];
   alerts(q?: { limit?: number }): Alert[];
   on(event: 'transition', listener: (record: TransitionRecord) => void): () => void;
+  /** transition records after `seq`, oldest first (recent ones from memory, older from the journal) */
+  replay(afterSeq: number): TransitionRecord[];
+  /** serves the HTTP control plane; `warden.stop()` closes it */
+  listen(opts?: ListenOptions): Promise<ServerHandle>;
   readonly state: WardenState;
+}
+
+export interface ListenOptions {
+  /** 0 picks a free port. @defaultValue 3000 */
+  port?: number;
+  /** @defaultValue '127.0.0.1' */
+  hostname?: string;
+  /** bearer token for the control routes. @defaultValue config.token, else $WARDEN_TOKEN */
+  token?: string;
 }
 
 export interface WardenOptions {
@@ -98,6 +113,12 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  const servers = new Set<ServerHandle>();
+  const replay = createReplay({
+    capacity: 10_000,
+    journalDir: () => (persist ? config.dataDir : undefined),
+    flush: () => persistence?.flush(),
+  });
 
   const actors = createTaskActors({
     now,
@@ -134,6 +155,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     if (r.kind === 'task') onTaskRecord(r);
   });
   bus.subscribe((r) => persistence?.record(r));
+  bus.subscribe((r) => replay.remember(r));
   bus.subscribe((r) => alerts.fromRecord(r));
   bus.subscribe((r) => hooks.onRecord(r));
   alerts.onAlert((a) => persistence?.alert(a));
@@ -315,6 +337,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
           return;
         }
         state = 'stopping';
+        await Promise.all([...servers].map((s) => s.close()));
         engine.setDispatching(false);
         clearInterval(sweeper);
         for (const entry of tasks.all()) entry.actor?.stop();
@@ -453,6 +476,21 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
 
     alerts(q = {}) {
       return alerts.list(q.limit);
+    },
+
+    replay: (afterSeq) => replay.since(afterSeq),
+
+    async listen(o = {}) {
+      const handle = await serveWarden(warden, {
+        port: o.port,
+        hostname: o.hostname,
+        token: o.token ?? config.token ?? process.env.WARDEN_TOKEN,
+        dataDir: persist ? config.dataDir : undefined,
+        replay: (seq) => replay.since(seq),
+        logger,
+      });
+      servers.add(handle);
+      return handle;
     },
 
     on(event, listener) {

@@ -1,0 +1,120 @@
+// GET /metrics: a prom-client registry of its own, fed by the one source, the TransitionRecords.
+// Gauges of current state (tasks by status, breaker state) are read from the warden at scrape time.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Warden } from '../runtime/warden.ts';
+import { TASK_STATUSES, type CircuitState, type TransitionRecord } from '../types.ts';
+import type { LoopLag } from './loop-lag.ts';
+
+export interface Metrics {
+  registry: Registry;
+  /** stops reading records */
+  close(): void;
+}
+
+const BREAKER_VALUE: Record<CircuitState, number> = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 };
+const OUTCOME: Partial<Record<string, string>> = { SUCCEEDED: 'succeeded', FAILED: 'failed', CANCELLED: 'cancelled' };
+
+export function createMetrics(warden: Warden, lag: LoopLag): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  collectDefaultMetrics({ register: registry });
+
+  const transitions = new Counter({
+    name: 'warden_transitions_total',
+    help: 'State changes of tasks, agents and supervisors',
+    labelNames: ['kind', 'from', 'to'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'warden_tasks',
+    help: 'Tasks by status',
+    labelNames: ['status'] as const,
+    registers,
+    collect() {
+      const byStatus = warden.health().tasks.byStatus;
+      for (const status of TASK_STATUSES) this.set({ status }, byStatus[status]);
+    },
+  });
+  const attempts = new Counter({
+    name: 'warden_attempts_total',
+    help: 'Finished attempts by agent and outcome (succeeded, failed, cancelled)',
+    labelNames: ['agent', 'outcome'] as const,
+    registers,
+  });
+  const duration = new Histogram({
+    name: 'warden_attempt_duration_seconds',
+    help: 'Time from IN_PROGRESS to the next state of the task',
+    labelNames: ['agent'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers,
+  });
+  new Gauge({
+    name: 'warden_breaker_state',
+    help: 'Circuit breaker state by agent: 0 closed, 1 half-open, 2 open',
+    labelNames: ['agent'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const b of warden.breakers()) this.set({ agent: b.agent }, BREAKER_VALUE[b.state]);
+    },
+  });
+  const restarts = new Counter({
+    name: 'warden_agent_restarts_total',
+    help: 'Agent restarts (RESTARTING → STARTING)',
+    labelNames: ['agent'] as const,
+    registers,
+  });
+  const alerts = new Counter({
+    name: 'warden_alerts_total',
+    help: 'Alerts raised, by level',
+    labelNames: ['level'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'warden_event_loop_lag_seconds',
+    help: 'Event-loop delay since start (perf_hooks monitorEventLoopDelay)',
+    labelNames: ['stat'] as const,
+    registers,
+    collect() {
+      const l = lag.read();
+      this.set({ stat: 'mean' }, l.meanMs / 1000);
+      this.set({ stat: 'p99' }, l.p99Ms / 1000);
+      this.set({ stat: 'max' }, l.maxMs / 1000);
+    },
+  });
+
+  // The only per-task state: attempts in flight, dropped at the task's next record.
+  const started = new Map<string, { at: number; agent: string }>();
+
+  function observe(r: TransitionRecord) {
+    transitions.inc({ kind: r.kind, from: r.from ?? 'none', to: r.to });
+    const level = alertLevel(r);
+    if (level) alerts.inc({ level });
+    if (r.kind === 'agent' && r.from === 'RESTARTING' && r.to === 'STARTING') restarts.inc({ agent: r.id });
+    if (r.kind !== 'task') return;
+    const attempt = started.get(r.id);
+    if (attempt) {
+      started.delete(r.id);
+      duration.observe({ agent: attempt.agent }, Math.max(0, r.at - attempt.at) / 1000);
+    }
+    const outcome = r.from === 'IN_PROGRESS' ? OUTCOME[r.to] : undefined;
+    if (outcome) attempts.inc({ agent: r.agent ?? 'unknown', outcome });
+    if (r.to === 'IN_PROGRESS') started.set(r.id, { at: r.at, agent: r.agent ?? 'unknown' });
+  }
+
+  const unsubscribe = warden.on('transition', observe);
+  return {
+    registry,
+    close() {
+      unsubscribe();
+      started.clear();
+    },
+  };
+}
+
+/** The same rules as the runtime's alert book: escalations are CRITICAL, an opened circuit a WARNING. */
+function alertLevel(r: TransitionRecord): 'WARNING' | 'CRITICAL' | undefined {
+  if (r.kind === 'agent' && r.to === 'OPEN') return 'WARNING';
+  if (r.to === 'ESCALATED') return 'CRITICAL';
+  return undefined;
+}

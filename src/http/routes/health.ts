@@ -1,0 +1,61 @@
+// Liveness, readiness and the operator's health views (detailed, circuit breakers, alerts).
+import { statfs } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Hono } from 'hono';
+import type { Warden } from '../../runtime/warden.ts';
+import { readJson } from '../body.ts';
+import type { LoopLag } from '../loop-lag.ts';
+import { actionBody, alertsQuery, parseOr400 } from '../validate.ts';
+
+export interface DiskInfo {
+  path: string;
+  freeBytes: number;
+  totalBytes: number;
+}
+
+export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: string }): Hono {
+  const r = new Hono();
+
+  r.get('/health', (c) => c.json({ status: 'ok' }));
+
+  r.get('/ready', (c) => (warden.state === 'running' ? c.json({ status: 'ready' }) : c.json({ status: warden.state }, 503)));
+
+  r.get('/api/health/detailed', async (c) => {
+    const h = warden.health();
+    return c.json({
+      status: h.status,
+      uptimeMs: h.uptimeMs,
+      memory: process.memoryUsage(),
+      eventLoopLagMs: deps.lag.read(),
+      disk: await disk(deps.dataDir),
+      agents: h.agents,
+      breakers: h.breakers,
+      supervisors: h.supervisors,
+      tasks: { byStatus: h.tasks.byStatus, total: h.tasks.total, inFlight: h.tasks.inFlight },
+    });
+  });
+
+  r.get('/api/health/circuit-breakers', (c) => c.json(warden.breakers()));
+
+  r.post('/api/health/circuit-breakers/:agent/reset', async (c) => {
+    parseOr400(actionBody, await readJson(c), 'body');
+    return c.json(warden.resetBreaker(c.req.param('agent')));
+  });
+
+  r.get('/api/health/alerts', (c) => {
+    const q = parseOr400(alertsQuery, c.req.query(), 'query');
+    return c.json(warden.alerts({ limit: q.limit ?? 100 }));
+  });
+
+  return r;
+}
+
+async function disk(dataDir: string | undefined): Promise<DiskInfo | null> {
+  if (dataDir === undefined) return null;
+  try {
+    const s = await statfs(dataDir);
+    return { path: resolve(dataDir), freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,126 @@
+// GET /api/events: one `transition` event per TransitionRecord, resumable with Last-Event-ID.
+// The hub keeps every open stream so close() can end them all (what lets the server shut down).
+import type { Context } from 'hono';
+import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import type { Logger } from 'pino';
+import type { Warden } from '../runtime/warden.ts';
+import type { TransitionRecord } from '../types.ts';
+import { HttpError } from './errors.ts';
+import type { HttpOptions } from './types.ts';
+import { eventsQuery, parseOr400 } from './validate.ts';
+
+export interface EventHubOptions {
+  replay?: HttpOptions['replay'];
+  logger: Logger;
+  /** a comment line this often keeps proxies from closing an idle stream. @defaultValue 15000 */
+  heartbeatMs?: number;
+  /** records waiting for a slow client before its stream is ended (it resumes with Last-Event-ID). @defaultValue 10000 */
+  maxQueue?: number;
+}
+
+export interface EventHub {
+  handle(c: Context): Response;
+  /** open streams */
+  readonly size: number;
+  /** ends every open stream and refuses new ones */
+  close(): void;
+}
+
+const PING = Symbol('ping');
+type Item = TransitionRecord | typeof PING;
+
+export function createEventHub(warden: Warden, opts: EventHubOptions): EventHub {
+  const heartbeatMs = opts.heartbeatMs ?? 15_000;
+  const maxQueue = opts.maxQueue ?? 10_000;
+  const open = new Set<() => void>();
+  let closed = false;
+
+  async function run(stream: SSEStreamingApi, after: number | undefined, signal: AbortSignal): Promise<void> {
+    const queue: Item[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    const finish = () => {
+      done = true;
+      wake?.();
+    };
+    const push = (item: Item) => {
+      if (done) return;
+      if (queue.length >= maxQueue) return finish();
+      queue.push(item);
+      wake?.();
+    };
+    // Subscribe before reading the replay: records published meanwhile wait in the queue, and the
+    // seq check below drops the ones the replay already sent, so there is neither a gap nor a duplicate.
+    const unsubscribe = warden.on('transition', push);
+    const timer = setInterval(() => push(PING), heartbeatMs);
+    open.add(finish);
+    stream.onAbort(finish);
+    signal.addEventListener('abort', finish, { once: true });
+    let lastSent = after ?? 0;
+    const send = async (r: TransitionRecord) => {
+      if (r.seq <= lastSent) return;
+      lastSent = r.seq;
+      await stream.writeSSE({ event: 'transition', id: String(r.seq), data: JSON.stringify(r) });
+    };
+    try {
+      await stream.write(': connected\n\n');
+      for (const r of await replayed(after)) {
+        if (done) break;
+        await send(r);
+      }
+      while (!done) {
+        const item = queue.shift();
+        if (item === undefined) {
+          await new Promise<void>((res) => (wake = res));
+          wake = undefined;
+        } else if (item === PING) {
+          await stream.write(': ping\n\n');
+        } else {
+          await send(item);
+        }
+      }
+    } finally {
+      unsubscribe();
+      clearInterval(timer);
+      open.delete(finish);
+      signal.removeEventListener('abort', finish);
+    }
+  }
+
+  function lastEventId(c: Context): number | undefined {
+    const header = c.req.header('last-event-id');
+    if (header === undefined) return parseOr400(eventsQuery, c.req.query(), 'query').lastEventId;
+    if (!/^\d{1,15}$/.test(header)) {
+      throw new HttpError(400, 'invalid_input', 'Last-Event-ID: must be a non-negative integer', { field: 'Last-Event-ID' });
+    }
+    return Number(header);
+  }
+
+  async function replayed(after: number | undefined): Promise<TransitionRecord[]> {
+    if (after === undefined || !opts.replay) return [];
+    try {
+      const records = await opts.replay(after);
+      return [...records].sort((a, b) => a.seq - b.seq);
+    } catch (err) {
+      opts.logger.warn({ err, after }, 'SSE replay failed; sending live events only');
+      return [];
+    }
+  }
+
+  return {
+    handle(c) {
+      if (closed) throw new HttpError(503, 'not_running', 'the event stream is shutting down');
+      const after = lastEventId(c);
+      // Hono answers HEAD from the GET handler and drops the body unread: do not open a stream for it.
+      if (c.req.method === 'HEAD') return c.body(null, 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      return streamSSE(c, (stream) => run(stream, after, c.req.raw.signal));
+    },
+    get size() {
+      return open.size;
+    },
+    close() {
+      closed = true;
+      for (const finish of open) finish();
+    },
+  };
+}

@@ -1,0 +1,404 @@
+// The agent machine's circuit breaker and concurrency limit, against a reference model.
+// Standalone actor (no supervisor); time is simulated and every event carries `at = clock.now()`.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createActor, SimulatedClock, type Actor } from 'xstate';
+import { admits, agentMachine, type AgentEmitted, type CallOutcome } from '../../machines/agent.ts';
+import { CIRCUIT_STATES, type BreakerOptions, type CircuitState, type TransitionFact } from '../../src/types.ts';
+
+type AgentActor = Actor<typeof agentMachine>;
+
+interface Harness {
+  actor: AgentActor;
+  clock: SimulatedClock;
+  facts: TransitionFact[];
+}
+
+function harness(breaker: BreakerOptions, concurrency: number): Harness {
+  const clock = new SimulatedClock();
+  const actor = createActor(agentMachine, { clock, input: { name: 'coder', breaker, concurrency, restart: 'permanent' } });
+  const h: Harness = { actor, clock, facts: [] };
+  actor.on('transition', (e: AgentEmitted) => h.facts.push(e.fact));
+  actor.start();
+  actor.send({ type: 'STARTED', at: clock.now() });
+  return h;
+}
+
+const circuitOf = (h: Harness): string => {
+  const value = h.actor.getSnapshot().value;
+  return typeof value === 'object' && typeof value.circuit === 'string' ? value.circuit : '';
+};
+
+const isCircuit = (state: string): boolean => (CIRCUIT_STATES as readonly string[]).includes(state);
+
+const pairs = (facts: readonly TransitionFact[]) => facts.map((f) => `${f.from ?? '∅'}>${f.to}:${f.event}`);
+
+/** Admits and acquires as the dispatcher does; returns the epoch to release with, or undefined if refused. */
+function acquire(h: Harness): number | undefined {
+  const c = h.actor.getSnapshot().context;
+  if (!admits(c)) return undefined;
+  h.actor.send({ type: 'ACQUIRE', at: h.clock.now() });
+  return c.epoch;
+}
+
+function release(h: Harness, epoch: number, outcome: CallOutcome): void {
+  h.actor.send({ type: 'RELEASE', at: h.clock.now(), outcome, epoch });
+}
+
+/** One call start to finish at the current time. */
+function call(h: Harness, outcome: CallOutcome): void {
+  const epoch = acquire(h);
+  expect(epoch).toBeDefined();
+  release(h, epoch ?? -1, outcome);
+}
+
+const BREAKER: BreakerOptions = { failureThreshold: 3, windowMs: 1000, openMs: 500, halfOpenProbes: 2, successThreshold: 2 };
+
+// ---------------------------------------------------------------------------------------------
+// Reference model
+// ---------------------------------------------------------------------------------------------
+
+interface Call {
+  /** as read from the context at admission, sent back on RELEASE */
+  epoch: number;
+  /** the model's own count of HALF_OPEN periods at admission */
+  period: number;
+  admittedIn: CircuitState;
+}
+
+interface AgentModel {
+  readonly breaker: BreakerOptions;
+  readonly concurrency: number;
+  now: number;
+  circuit: CircuitState;
+  /** counted failures since the circuit last closed */
+  failures: number[];
+  openUntil: number | undefined;
+  /** how many times the circuit has gone HALF_OPEN */
+  period: number;
+  probeSuccesses: number;
+  /** admitted and not yet released */
+  calls: Call[];
+}
+
+interface ExpectedFact {
+  from: string | null;
+  to: string;
+  event: string;
+}
+
+const isProbe = (m: AgentModel, c: Call) => c.admittedIn === 'HALF_OPEN' && c.period === m.period;
+const openProbes = (m: AgentModel) => m.calls.filter((c) => isProbe(m, c)).length;
+
+function modelAdmits(m: AgentModel): boolean {
+  if (m.calls.length >= m.concurrency) return false;
+  if (m.circuit === 'CLOSED') return true;
+  return m.circuit === 'HALF_OPEN' && openProbes(m) < m.breaker.halfOpenProbes;
+}
+
+function enter(m: AgentModel, out: ExpectedFact[], to: CircuitState, event: string): void {
+  out.push({ from: m.circuit, to, event });
+  m.circuit = to;
+  if (to === 'CLOSED') m.failures = [];
+  if (to === 'OPEN') m.openUntil = m.now + m.breaker.openMs;
+  if (to === 'HALF_OPEN') {
+    m.period += 1;
+    m.probeSuccesses = 0;
+  }
+}
+
+type Op =
+  | { op: 'ACQUIRE' }
+  | { op: 'ACQUIRE_UNCHECKED' }
+  | { op: 'RELEASE'; pick: number; outcome: CallOutcome }
+  | { op: 'TICK'; ms: number }
+  | { op: 'RESET' };
+
+class AgentCommand implements fc.Command<AgentModel, Harness> {
+  constructor(readonly o: Op) {}
+
+  check(m: Readonly<AgentModel>): boolean {
+    return this.o.op !== 'RELEASE' || m.calls.length > 0;
+  }
+
+  toString(): string {
+    return JSON.stringify(this.o);
+  }
+
+  run(m: AgentModel, h: Harness): void {
+    const out: ExpectedFact[] = [];
+    h.facts.length = 0;
+    const o = this.o;
+    const at = m.now;
+    const before = h.actor.getSnapshot().context;
+
+    switch (o.op) {
+      case 'ACQUIRE':
+      case 'ACQUIRE_UNCHECKED': {
+        const yes = modelAdmits(m);
+        // The dispatcher's check agrees with the model.
+        expect(admits(before)).toBe(yes);
+        if (o.op === 'ACQUIRE' && !yes) break;
+        h.actor.send({ type: 'ACQUIRE', at });
+        if (yes) {
+          expect(before.circuit).not.toBe('OPEN');
+          m.calls.push({ epoch: before.epoch, period: m.period, admittedIn: m.circuit });
+        }
+        break;
+      }
+      case 'RELEASE': {
+        const index = o.pick % m.calls.length;
+        const c = m.calls[index];
+        if (!c) throw new Error('check() guarantees a call');
+        m.calls.splice(index, 1);
+        if (m.circuit === 'CLOSED' && o.outcome === 'failure') {
+          m.failures = [...m.failures.filter((t) => at - t < m.breaker.windowMs), at];
+          if (m.failures.length >= m.breaker.failureThreshold) enter(m, out, 'OPEN', 'RELEASE');
+        } else if (m.circuit === 'HALF_OPEN' && isProbe(m, c)) {
+          if (o.outcome === 'failure') enter(m, out, 'OPEN', 'RELEASE');
+          else if (o.outcome === 'success') {
+            m.probeSuccesses += 1;
+            if (m.probeSuccesses >= m.breaker.successThreshold) enter(m, out, 'CLOSED', 'RELEASE');
+          }
+        }
+        h.actor.send({ type: 'RELEASE', at, outcome: o.outcome, epoch: c.epoch });
+        break;
+      }
+      case 'TICK':
+        m.now += o.ms;
+        if (m.circuit === 'OPEN' && m.openUntil !== undefined && m.now >= m.openUntil) enter(m, out, 'HALF_OPEN', 'TIMER');
+        h.clock.increment(o.ms);
+        break;
+      case 'RESET':
+        // A reset of a CLOSED circuit clears its failures without a state change, so without a record.
+        if (m.circuit === 'CLOSED') m.failures = [];
+        else enter(m, out, 'CLOSED', 'RESET');
+        h.actor.send({ type: 'RESET', at });
+        break;
+    }
+
+    const c = h.actor.getSnapshot().context;
+    expect(c.inFlight).toBeGreaterThanOrEqual(0);
+    if (c.circuit === 'HALF_OPEN') {
+      // Probes in flight: admitted while HALF_OPEN in this epoch and not released.
+      expect(openProbes(m)).toBeLessThanOrEqual(m.breaker.halfOpenProbes);
+      expect(m.calls.filter((k) => k.admittedIn === 'HALF_OPEN' && k.epoch === c.epoch).length).toBe(openProbes(m));
+    }
+    expect(m.calls.some((k) => k.admittedIn === 'OPEN')).toBe(false);
+    expect({
+      facts: h.facts.map(({ from, to, event }) => ({ from, to, event })),
+      circuit: circuitOf(h),
+      status: c.circuit,
+      inFlight: c.inFlight,
+      lifecycle: c.lifecycle,
+      probes: c.circuit === 'HALF_OPEN' ? c.probes : undefined,
+      probeSuccesses: c.circuit === 'HALF_OPEN' ? c.probeSuccesses : undefined,
+      openUntil: c.circuit === 'CLOSED' ? undefined : c.openUntil,
+    }).toEqual({
+      facts: out,
+      circuit: m.circuit,
+      status: m.circuit,
+      inFlight: m.calls.length,
+      lifecycle: 'RUNNING',
+      probes: m.circuit === 'HALF_OPEN' ? openProbes(m) : undefined,
+      probeSuccesses: m.circuit === 'HALF_OPEN' ? m.probeSuccesses : undefined,
+      openUntil: m.circuit === 'CLOSED' ? undefined : m.openUntil,
+    });
+  }
+}
+
+const breakerArb: fc.Arbitrary<BreakerOptions> = fc.record({
+  failureThreshold: fc.integer({ min: 1, max: 4 }),
+  windowMs: fc.integer({ min: 5, max: 200 }),
+  openMs: fc.integer({ min: 1, max: 100 }),
+  halfOpenProbes: fc.integer({ min: 1, max: 3 }),
+  successThreshold: fc.integer({ min: 1, max: 3 }),
+});
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 16, arbitrary: fc.constant<Op>({ op: 'ACQUIRE' }) },
+  { weight: 4, arbitrary: fc.constant<Op>({ op: 'ACQUIRE_UNCHECKED' }) },
+  {
+    weight: 16,
+    arbitrary: fc
+      .record({ pick: fc.nat(7), outcome: fc.constantFrom<CallOutcome>('failure', 'failure', 'success', 'success', 'ignore') })
+      .map(({ pick, outcome }): Op => ({ op: 'RELEASE', pick, outcome })),
+  },
+  { weight: 10, arbitrary: fc.integer({ min: 1, max: 80 }).map((ms): Op => ({ op: 'TICK', ms })) },
+  { weight: 1, arbitrary: fc.constant<Op>({ op: 'RESET' }) },
+);
+
+describe('agent circuit breaker against a reference model', () => {
+  it('random interleavings of ACQUIRE, RELEASE, time and RESET', () => {
+    fc.assert(
+      fc.property(
+        breakerArb,
+        fc.integer({ min: 1, max: 4 }),
+        fc.commands([opArb.map((o) => new AgentCommand(o))], { maxCommands: 100, size: 'max' }),
+        (breaker, concurrency, cmds) => {
+          fc.modelRun(() => {
+            const h = harness(breaker, concurrency);
+            expect(pairs(h.facts)).toEqual(['∅>CLOSED:INIT', '∅>STARTING:INIT', 'STARTING>RUNNING:STARTED']);
+            h.facts.length = 0;
+            const model: AgentModel = {
+              breaker,
+              concurrency,
+              now: 0,
+              circuit: 'CLOSED',
+              failures: [],
+              openUntil: undefined,
+              period: 0,
+              probeSuccesses: 0,
+              calls: [],
+            };
+            return { model, real: h };
+          }, cmds);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Worked examples
+// ---------------------------------------------------------------------------------------------
+
+describe('agent circuit breaker examples', () => {
+  it('opens on the failureThreshold-th failure inside the window, not before', () => {
+    const h = harness(BREAKER, 4);
+    call(h, 'failure');
+    h.clock.increment(400);
+    call(h, 'failure');
+    expect(circuitOf(h)).toBe('CLOSED');
+    h.clock.increment(599); // the first failure is 999 ms old: still inside
+    call(h, 'failure');
+    expect(circuitOf(h)).toBe('OPEN');
+    expect(h.actor.getSnapshot().context).toMatchObject({ openedAt: 999, openUntil: 1499 });
+    expect(pairs(h.facts).slice(-1)).toEqual(['CLOSED>OPEN:RELEASE']);
+  });
+
+  it('failures that fall out of the window do not count; successes and ignored calls never do', () => {
+    const h = harness(BREAKER, 4);
+    call(h, 'failure');
+    h.clock.increment(500);
+    call(h, 'failure');
+    h.clock.increment(500); // the first failure is exactly windowMs old: out
+    call(h, 'failure');
+    call(h, 'success');
+    call(h, 'ignore');
+    expect(circuitOf(h)).toBe('CLOSED');
+    call(h, 'failure');
+    expect(circuitOf(h)).toBe('OPEN');
+  });
+
+  it('admits nothing while OPEN, and goes HALF_OPEN exactly openMs later', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1 }, 4);
+    call(h, 'failure');
+    expect(circuitOf(h)).toBe('OPEN');
+    h.actor.send({ type: 'ACQUIRE', at: h.clock.now() });
+    expect(h.actor.getSnapshot().context.inFlight).toBe(0);
+    expect(admits(h.actor.getSnapshot().context)).toBe(false);
+    h.clock.increment(499);
+    expect(circuitOf(h)).toBe('OPEN');
+    h.clock.increment(1);
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    expect(pairs(h.facts).slice(-1)).toEqual(['OPEN>HALF_OPEN:TIMER']);
+  });
+
+  it('lets halfOpenProbes probes through at once; a released probe frees its slot', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1, successThreshold: 3 }, 10);
+    call(h, 'failure');
+    h.clock.increment(500);
+    const a = acquire(h);
+    const b = acquire(h);
+    expect(a).toBeDefined();
+    expect(b).toBeDefined();
+    expect(acquire(h)).toBeUndefined();
+    h.actor.send({ type: 'ACQUIRE', at: h.clock.now() }); // the guard refuses too
+    expect(h.actor.getSnapshot().context.inFlight).toBe(2);
+    release(h, a ?? -1, 'success');
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    expect(acquire(h)).toBeDefined();
+    expect(acquire(h)).toBeUndefined();
+  });
+
+  it('a probe failure re-opens for another openMs', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1 }, 4);
+    call(h, 'failure');
+    h.clock.increment(500);
+    call(h, 'failure');
+    expect(circuitOf(h)).toBe('OPEN');
+    expect(h.actor.getSnapshot().context.openUntil).toBe(1000);
+    expect(pairs(h.facts).slice(-3)).toEqual(['CLOSED>OPEN:RELEASE', 'OPEN>HALF_OPEN:TIMER', 'HALF_OPEN>OPEN:RELEASE']);
+    h.clock.increment(499);
+    expect(circuitOf(h)).toBe('OPEN');
+    h.clock.increment(1);
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+  });
+
+  it('successThreshold probe successes close the circuit', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1 }, 4);
+    call(h, 'failure');
+    h.clock.increment(500);
+    call(h, 'success');
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    call(h, 'ignore');
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    call(h, 'success');
+    expect(circuitOf(h)).toBe('CLOSED');
+    expect(pairs(h.facts).slice(-1)).toEqual(['HALF_OPEN>CLOSED:RELEASE']);
+    expect(h.actor.getSnapshot().context.failures).toEqual([]);
+  });
+
+  it('a call admitted before the circuit opened is not a probe: its failure does not re-open', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1 }, 4);
+    const old = acquire(h);
+    call(h, 'failure');
+    h.clock.increment(500);
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    release(h, old ?? -1, 'failure');
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    expect(h.actor.getSnapshot().context.inFlight).toBe(0);
+  });
+
+  it('never admits past the concurrency limit', () => {
+    const h = harness(BREAKER, 2);
+    expect(acquire(h)).toBeDefined();
+    expect(acquire(h)).toBeDefined();
+    expect(acquire(h)).toBeUndefined();
+    h.actor.send({ type: 'ACQUIRE', at: 0 });
+    expect(h.actor.getSnapshot().context.inFlight).toBe(2);
+  });
+
+  it('admits nothing unless RUNNING', () => {
+    const clock = new SimulatedClock();
+    const actor = createActor(agentMachine, { clock, input: { name: 'a', breaker: BREAKER, concurrency: 2, restart: 'permanent' } });
+    actor.start();
+    expect(admits(actor.getSnapshot().context)).toBe(false);
+    actor.send({ type: 'ACQUIRE', at: 0 });
+    expect(actor.getSnapshot().context.inFlight).toBe(0);
+    actor.send({ type: 'STARTED', at: 0 });
+    expect(admits(actor.getSnapshot().context)).toBe(true);
+  });
+
+  // A region-level RESET with reenter once took the parallel root's lifecycle region down with it.
+  it('RESET touches only the circuit: a RUNNING agent stays RUNNING', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1 }, 4);
+    call(h, 'failure');
+    h.facts.length = 0;
+    h.actor.send({ type: 'RESET', at: 10 });
+    expect(h.actor.getSnapshot().context.lifecycle).toBe('RUNNING');
+    expect(pairs(h.facts)).toEqual(['OPEN>CLOSED:RESET']);
+  });
+
+  it('RESET closes from OPEN and cancels the pending HALF_OPEN timer', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1 }, 4);
+    call(h, 'failure');
+    h.actor.send({ type: 'RESET', at: 10 });
+    expect(circuitOf(h)).toBe('CLOSED');
+    h.clock.increment(1000);
+    expect(circuitOf(h)).toBe('CLOSED');
+    expect(pairs(h.facts.filter((f) => isCircuit(f.to))).slice(-2)).toEqual(['CLOSED>OPEN:RELEASE', 'OPEN>CLOSED:RESET']);
+  });
+});
