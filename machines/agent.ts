@@ -42,6 +42,8 @@ export type AgentEvent =
   | { type: 'STARTED'; at: number }
   | { type: 'EXITED'; at: number; reason: string; crash: boolean; rand: number }
   | { type: 'RESTART_AT'; restartAt: number }
+  | { type: 'RESTART_NOW'; at: number }
+  | { type: 'HALT'; at: number; restartAt: number }
   | { type: 'RESTART'; at: number; restartAt: number }
   | { type: 'STOP'; at: number }
   | { type: 'START'; at: number }
@@ -84,6 +86,9 @@ export const agentMachine = setup({
       fact: fact(context, context.lifecycle, to, event.type),
     })),
     setLifecycle: assign((_, to: AgentLifecycle) => ({ lifecycle: to })),
+    noteHalt: assign(({ event }) =>
+      event.type === 'HALT' ? { lastExit: { at: event.at, reason: 'sibling restart', crash: false }, restartAt: event.restartAt } : {},
+    ),
     noteExit: assign(({ event }) =>
       event.type === 'EXITED'
         ? { lastExit: { at: event.at, reason: event.reason, crash: event.crash, rand: event.rand } }
@@ -179,11 +184,13 @@ export const agentMachine = setup({
             { type: 'setCircuit', params: 'OPEN' },
             assign(({ context }) => ({ epoch: context.epoch + 1 })),
           ],
-          after: { openDelay: 'HALF_OPEN' },
+          // The timer lives in a child so RESUME (after a restore) re-arms it without re-entering OPEN.
+          initial: 'cooling',
+          states: { cooling: { after: { openDelay: '#agent.circuit.HALF_OPEN' } } },
           on: {
             RESET: 'CLOSED',
             RELEASE: { actions: assign(({ context }) => ({ inFlight: context.inFlight - 1 })) },
-            RESUME: { target: 'OPEN', reenter: true },
+            RESUME: '.cooling',
           },
         },
         HALF_OPEN: {
@@ -233,7 +240,6 @@ export const agentMachine = setup({
     lifecycle: {
       initial: 'STARTING',
       on: {
-        STOP: { target: '.STOPPED' },
         ESCALATE: { target: '.ESCALATED' },
       },
       states: {
@@ -245,6 +251,8 @@ export const agentMachine = setup({
               { guard: 'exitIsFinal', target: 'STOPPED', actions: 'noteExit' },
               { target: 'RESTARTING', actions: 'noteExit' },
             ],
+            HALT: { target: 'RESTARTING.held', actions: 'noteHalt' },
+            STOP: 'STOPPED',
           },
         },
         RUNNING: {
@@ -254,7 +262,9 @@ export const agentMachine = setup({
               { guard: 'exitIsFinal', target: 'STOPPED', actions: 'noteExit' },
               { target: 'RESTARTING', actions: 'noteExit' },
             ],
-            // A manual or sibling-driven restart: no exit of its own, so the supervisor is not asked.
+            // A sibling's crash: stopped now, started again when the supervisor says so.
+            HALT: { target: 'RESTARTING.held', actions: 'noteHalt' },
+            // An operator's restart: no exit of its own, so the supervisor is not asked and nothing counts.
             RESTART: {
               target: 'RESTARTING.waiting',
               actions: assign(({ event }) => ({
@@ -262,11 +272,13 @@ export const agentMachine = setup({
                 restartAt: event.restartAt,
               })),
             },
+            STOP: 'STOPPED',
           },
         },
         RESTARTING: {
           entry: [{ type: 'enterLifecycle', params: 'RESTARTING' }, { type: 'setLifecycle', params: 'RESTARTING' }],
           initial: 'deciding',
+          on: { STOP: 'STOPPED' },
           states: {
             // Waits for the supervisor's verdict on the exit: RESTART_AT, ESCALATE or STOP.
             deciding: {
@@ -278,7 +290,16 @@ export const agentMachine = setup({
                 crash: context.lastExit?.crash ?? true,
                 rand: context.lastExit?.rand ?? 0.5,
               })),
-              on: { RESTART_AT: { target: 'waiting', actions: assign(({ event }) => ({ restartAt: event.restartAt })) } },
+              on: { RESTART_AT: { target: 'held', actions: assign(({ event }) => ({ restartAt: event.restartAt })) } },
+            },
+            // The supervisor owns the restart's timer, so children restarted together start in order.
+            held: {
+              on: {
+                RESTART_NOW: {
+                  target: '#agent.lifecycle.STARTING',
+                  actions: assign(({ context }) => ({ restarts: context.restarts + 1 })),
+                },
+              },
             },
             waiting: {
               after: {
@@ -297,7 +318,7 @@ export const agentMachine = setup({
         },
         ESCALATED: {
           entry: [{ type: 'enterLifecycle', params: 'ESCALATED' }, { type: 'setLifecycle', params: 'ESCALATED' }],
-          on: { START: 'STARTING' },
+          on: { START: 'STARTING', STOP: 'STOPPED' },
         },
       },
     },

@@ -44,8 +44,12 @@ export type SupervisorEvent =
   | { type: 'ESCALATE'; at: number }
   /** from the parent: restart after this supervisor's own escalation */
   | { type: 'RESTART_AT'; restartAt: number }
-  /** from the parent: a sibling's crash takes this subtree down and back up */
-  | { type: 'RESTART'; at: number; restartAt: number }
+  /** from the parent: a sibling's crash takes this subtree down until RESTART_NOW */
+  | { type: 'HALT'; at: number; restartAt: number }
+  /** from the parent: the restart's time has come */
+  | { type: 'RESTART_NOW'; at: number }
+  /** to itself, delayed: start the children of one restart, in order */
+  | { type: 'RESTART_DUE'; at: number; children: string[] }
   | { type: 'RESUME' };
 
 export type SupervisorEmitted = { type: 'transition'; fact: TransitionFact };
@@ -107,17 +111,18 @@ export const supervisorMachine = setup({
       }
     }),
     // A fresh start after the parent restarted this subtree: a new window, every child started in order.
+    // Children the parent halted wait in RESTARTING (RESTART_NOW); stopped ones take START.
     startChildren: enqueueActions(({ context, event, enqueue }) => {
       const at = 'at' in event ? event.at : (context.restartAt ?? 0);
       enqueue.assign({ restartTimes: [], streak: {}, escalatedAt: undefined });
-      for (const name of names(context)) enqueue.sendTo(name, { type: 'START', at });
+      for (const name of names(context)) {
+        enqueue.sendTo(name, { type: 'START', at });
+        enqueue.sendTo(name, { type: 'RESTART_NOW', at });
+      }
     }),
   },
   guards: {
     exceeds: ({ context, event }) => event.type === 'CHILD_EXIT' && exceedsIntensity(context, event.at),
-  },
-  delays: {
-    restartDelay: ({ context }) => Math.max(0, (context.restartAt ?? 0) - (context.escalatedAt ?? context.restartAt ?? 0)),
   },
 }).createMachine({
   id: 'supervisor',
@@ -157,16 +162,25 @@ export const supervisorMachine = setup({
                 type: 'transition',
                 fact: { kind: 'supervisor', id: context.name, from: 'RUNNING', to: 'RUNNING', event: 'RESTART', agent: event.child },
               });
-              for (const name of affectedChildren(context.strategy, names(context), event.child)) {
+              const affected = affectedChildren(context.strategy, names(context), event.child);
+              // Survivors go down in reverse start order; a temporary bystander for good, at no cost to intensity (OTP).
+              for (const name of [...affected].reverse()) {
                 if (name === event.child) enqueue.sendTo(name, { type: 'RESTART_AT', restartAt });
-                // A temporary bystander is stopped for good and costs no intensity (OTP).
                 else if (specOf(context, name)?.restart === 'temporary') enqueue.sendTo(name, { type: 'STOP', at: event.at });
-                else enqueue.sendTo(name, { type: 'RESTART', at: event.at, restartAt });
+                else enqueue.sendTo(name, { type: 'HALT', at: event.at, restartAt });
               }
+              // One timer for the whole restart, so its children come back in start order.
+              const children = affected.filter((n) => n === event.child || specOf(context, n)?.restart !== 'temporary');
+              enqueue.raise({ type: 'RESTART_DUE', at: restartAt, children }, { delay: delay, id: `restart:${event.child}:${event.at}` });
             }),
           },
         ],
-        RESTART: {
+        RESTART_DUE: {
+          actions: enqueueActions(({ event, enqueue }) => {
+            for (const name of event.children) enqueue.sendTo(name, { type: 'RESTART_NOW', at: event.at });
+          }),
+        },
+        HALT: {
           target: 'RESTARTING',
           actions: ['stopChildren', assign(({ event }) => ({ restartAt: event.restartAt, escalatedAt: event.at }))],
         },
@@ -191,15 +205,14 @@ export const supervisorMachine = setup({
       ],
       on: {
         RESTART_AT: { target: 'RESTARTING', actions: assign(({ event }) => ({ restartAt: event.restartAt })) },
-        RESTART: { target: 'RESTARTING', actions: assign(({ event }) => ({ restartAt: event.restartAt, escalatedAt: event.at })) },
         START: { target: 'RUNNING', actions: 'startChildren' },
         ESCALATE: {},
       },
     },
+    // Down until the parent's RESTART_NOW (the parent owns the timer).
     RESTARTING: {
       entry: [{ type: 'enter', params: 'RESTARTING' }, { type: 'setStatus', params: 'RESTARTING' }],
-      after: { restartDelay: { target: 'RUNNING', actions: 'startChildren' } },
-      on: { RESUME: { target: 'RESTARTING', reenter: true } },
+      on: { RESTART_NOW: { target: 'RUNNING', actions: 'startChildren' } },
     },
     STOPPED: {
       entry: [{ type: 'enter', params: 'STOPPED' }, { type: 'setStatus', params: 'STOPPED' }],

@@ -214,9 +214,15 @@ export const taskMachine = setup({
     },
     RETRY_WAIT: {
       entry: [{ type: 'enter', params: 'RETRY_WAIT' }, { type: 'setStatus', params: 'RETRY_WAIT' }],
-      always: { guard: 'retryDue', target: 'ASSIGNED' },
-      after: { retryDelay: 'ASSIGNED' },
-      on: { RESUME: { target: 'RETRY_WAIT', reenter: true } },
+      // The timer lives in a child so RESUME (after a restore) re-arms it without re-entering RETRY_WAIT.
+      initial: 'waiting',
+      states: {
+        waiting: {
+          always: { guard: 'retryDue', target: '#task.ASSIGNED' },
+          after: { retryDelay: '#task.ASSIGNED' },
+        },
+      },
+      on: { RESUME: '.waiting' },
     },
     ESCALATED: {
       entry: [{ type: 'enter', params: 'ESCALATED' }, { type: 'setStatus', params: 'ESCALATED' }],

@@ -1,2 +1,265 @@
-// `npm start`: runs Warden with the example agents. (The HTTP control plane joins it in its own issue.)
-await import('../examples/quickstart.ts');
+// `warden` (what `npm start` runs): the runtime with its HTTP control plane, on a user's config
+// module or, without one, on the demo in examples/demo.ts.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pino, type Logger } from 'pino';
+import { demoConfig, driveDemo } from '../examples/demo.ts';
+import type { ServerHandle } from './http/server.ts';
+import { isWardenError } from './errors.ts';
+import { REDACT_PATHS } from './runtime/logger.ts';
+import { createWarden, type Warden } from './runtime/warden.ts';
+import type { WardenConfig } from './config.ts';
+
+const USAGE = `Usage: warden [options]
+
+Runs Warden with its HTTP control plane and dashboard. Without --config it runs the demo
+(examples/demo.ts): simulated LLM agents, an external executor and a supervised child process.
+
+Options:
+  -c, --config <file>    a module whose default export (or export named "config") is a Warden
+                         config, or a function returning one (it may be async)
+  -p, --port <n>         port to listen on; 0 picks a free one      (default: $PORT, else 3000)
+      --host <address>   address to listen on                        (default: 127.0.0.1)
+  -d, --data-dir <dir>   where state.json, journal.jsonl and token live
+                                                         (default: the config's dataDir, else ./data)
+      --token <token>    bearer token for the API (prefer $WARDEN_TOKEN: flags show up in ps)
+  -h, --help             print this help
+
+Token: --token, else $WARDEN_TOKEN, else the config's token, else <data-dir>/token (generated on
+first run, mode 0600). Logs: pino JSON on stdout (pretty on a terminal); level $WARDEN_LOG_LEVEL.
+SIGTERM or SIGINT stops gracefully (final snapshot); a second one exits at once.
+`;
+
+const DEFAULT_PORT = 3000;
+const DEFAULT_HOST = '127.0.0.1';
+const DEFAULT_DATA_DIR = './data';
+/** A repeat of the first signal within this long is the same signal delivered twice. */
+const DUPLICATE_SIGNAL_MS = 1_000;
+
+/** Prints `message` to stderr (never a stack) and exits with `code`. */
+function fail(message: string, code = 1): never {
+  process.stderr.write(`warden: ${message}\n`);
+  process.exit(code);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+interface Flags {
+  config?: string;
+  port: number;
+  host: string;
+  dataDir?: string;
+  token?: string;
+}
+
+function parseFlags(argv: string[]): Flags {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        'data-dir': { type: 'string', short: 'd' },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    fail(`${messageOf(err)}\n\n${USAGE}`, 2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const rawPort = values.port ?? process.env.PORT ?? String(DEFAULT_PORT);
+  const port = /^\d{1,5}$/.test(rawPort) ? Number(rawPort) : NaN;
+  if (!(port >= 0 && port <= 65_535)) {
+    fail(`${values.port === undefined ? 'PORT' : '--port'} must be an integer from 0 to 65535, got ${JSON.stringify(rawPort)}`, 2);
+  }
+  for (const name of ['config', 'host', 'data-dir', 'token'] as const) {
+    if (values[name] === '') fail(`--${name} must not be empty`, 2);
+  }
+  return { config: values.config, port, host: values.host ?? DEFAULT_HOST, dataDir: values['data-dir'], token: values.token };
+}
+
+async function createCliLogger(): Promise<Logger> {
+  const options = {
+    level: process.env.WARDEN_LOG_LEVEL ?? 'info',
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+  };
+  if (!process.stdout.isTTY) return pino(options, pino.destination({ dest: 1, sync: true }));
+  let pretty;
+  try {
+    ({ default: pretty } = await import('pino-pretty'));
+  } catch {
+    return pino(options, pino.destination({ dest: 1, sync: true })); // installed without it: JSON
+  }
+  return pino(options, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
+}
+
+/** The user's config module: its default export or `config`, a config or a function making one. */
+async function loadConfigModule(file: string, ctx: { dataDir: string; logger: Logger }): Promise<Record<string, unknown>> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+  } catch (err) {
+    fail(`cannot load config ${file}: ${messageOf(err)}`);
+  }
+  let exported = mod.default ?? mod.config;
+  if (exported === undefined) fail(`invalid config: ${file} exports neither a default export nor one named "config"`);
+  if (typeof exported === 'function') {
+    try {
+      exported = await (exported as (c: typeof ctx) => unknown)(ctx);
+    } catch (err) {
+      fail(`invalid config: the config function of ${file} threw: ${messageOf(err)}`);
+    }
+  }
+  if (!isRecord(exported)) fail(`invalid config: config must be an object (the export of ${file})`);
+  return exported;
+}
+
+type TokenSource = 'flag' | 'env' | 'config' | 'file-read' | 'file-new';
+const TOKEN_SHAPE = /^[A-Za-z0-9._~+/-]+=*$/;
+
+/** --token, $WARDEN_TOKEN, the config's token, else <dataDir>/token (read, or generated with mode 0600). */
+async function resolveToken(flag: string | undefined, config: Record<string, unknown>, dataDir: string): Promise<{ token: string; source: TokenSource; file?: string }> {
+  if (flag) return { token: flag, source: 'flag' };
+  const env = process.env.WARDEN_TOKEN;
+  if (env) return { token: env, source: 'env' };
+  if (typeof config.token === 'string' && config.token) return { token: config.token, source: 'config' };
+  const file = resolve(dataDir, 'token');
+  try {
+    const saved = (await readFile(file, 'utf8')).trim();
+    if (TOKEN_SHAPE.test(saved)) return { token: saved, source: 'file-read', file };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') fail(`cannot read the token file ${file}: ${messageOf(err)}`);
+  }
+  const token = randomBytes(24).toString('base64url');
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, `${token}\n`, { mode: 0o600 });
+  } catch (err) {
+    fail(`cannot write the token file ${file}: ${messageOf(err)}`);
+  }
+  return { token, source: 'file-new', file };
+}
+
+function logTransitions(warden: Warden, logger: Logger): void {
+  warden.on('transition', (r) => {
+    const line = `${r.kind} ${r.id}: ${r.from ?? '∅'} → ${r.to}`;
+    const fields = { seq: r.seq, kind: r.kind, id: r.id, from: r.from, to: r.to, event: r.event, agent: r.agent, attempt: r.attempt, errorKind: r.error?.kind };
+    if (r.kind === 'task') logger.debug(fields, line);
+    else logger.info(fields, line);
+  });
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const logger = await createCliLogger();
+
+  const demo = flags.config === undefined;
+  let config: Record<string, unknown>;
+  let dataDir: string;
+  if (demo) {
+    dataDir = flags.dataDir ?? DEFAULT_DATA_DIR;
+    config = { ...demoConfig({ dataDir, logger }) };
+  } else {
+    const loaded = await loadConfigModule(flags.config ?? '', { dataDir: flags.dataDir ?? DEFAULT_DATA_DIR, logger });
+    dataDir = flags.dataDir ?? (typeof loaded.dataDir === 'string' && loaded.dataDir ? loaded.dataDir : DEFAULT_DATA_DIR);
+    config = { ...loaded, dataDir, logger: loaded.logger ?? logger };
+  }
+
+  let warden: Warden;
+  try {
+    warden = createWarden(config as unknown as WardenConfig);
+  } catch (err) {
+    fail(isWardenError(err) && err.code === 'invalid_config' ? `invalid config: ${err.message}` : `cannot create warden: ${messageOf(err)}`);
+  }
+
+  const persisted = config.persist !== false && config.durability !== 'memory';
+  const token = await resolveToken(flags.token, config, dataDir);
+
+  // Listen first, so /health answers and /ready says 503 while the state is restored.
+  let server: ServerHandle;
+  try {
+    server = await warden.listen({ port: flags.port, hostname: flags.host, token: token.token });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') fail(`cannot listen on ${flags.host}:${flags.port}: the address is in use (try --port)`);
+    fail(`cannot listen on ${flags.host}:${flags.port}: ${messageOf(err)}`);
+  }
+
+  let stopDemo: (() => void) | undefined;
+  let starting: Promise<void> | undefined;
+  let shuttingDown = false;
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (shuttingDown) {
+      // One Ctrl-C or `timeout` often arrives twice: from the terminal (or process group) and
+      // relayed by npm/tsx. Only a signal sent on purpose, a moment later, cuts the shutdown short.
+      if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
+      process.stderr.write(`warden: second ${signal}, exiting now\n`);
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    shuttingDown = true;
+    firstSignalAt = Date.now();
+    logger.info({ signal }, 'shutting down: draining, writing the final snapshot');
+    stopDemo?.();
+    void (async () => {
+      await starting?.catch(() => {});
+      await warden.stop();
+      await server.close(); // already closed by warden.stop() unless start() never finished
+      logger.info('stopped');
+      process.exit(0);
+    })().catch((err: unknown) => fail(`shutdown failed: ${messageOf(err)}`));
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
+  starting = warden.start();
+  try {
+    await starting;
+  } catch (err) {
+    if (shuttingDown) return;
+    await server.close();
+    fail(`cannot start: ${messageOf(err)}`);
+  }
+  if (shuttingDown) return;
+
+  const where = resolve(dataDir);
+  const tokenLine =
+    token.source === 'file-new'
+      ? `${token.token}   (generated, saved in ${token.file ?? ''})`
+      : token.source === 'file-read'
+        ? `${token.token}   (from ${token.file ?? ''})`
+        : `(from ${token.source === 'flag' ? '--token' : token.source === 'env' ? 'WARDEN_TOKEN' : 'the config'})`;
+  process.stdout.write(
+    [
+      `Warden is running${demo ? ' the demo (examples/demo.ts)' : ` with ${flags.config ?? ''}`}`,
+      `  dashboard: ${server.url}/`,
+      `  api:       ${server.url}/api  (send "Authorization: Bearer <token>")`,
+      `  token:     ${tokenLine}`,
+      `  state:     ${persisted ? `${where}  (state.json, journal.jsonl)` : 'in memory only (persist: false)'}`,
+      `  stop:      Ctrl-C or SIGTERM`,
+      '',
+    ].join('\n'),
+  );
+
+  logTransitions(warden, logger);
+  if (demo) stopDemo = driveDemo(warden, { logger });
+}
+
+await main();

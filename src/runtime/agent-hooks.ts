@@ -1,5 +1,6 @@
-// Carries out agent lifecycles: calls start()/stop() when the machine enters STARTING or leaves
-// RUNNING, watches the resource's `exited` promise, and reports exits back as events.
+// Carries out agent lifecycles: calls start()/stop() as the machines enter STARTING or leave
+// STARTING/RUNNING, watches the resource's `exited` promise, and reports exits back as events.
+// Starts and stops of one supervisor's children run one at a time, in the order their records came.
 import type { Logger } from 'pino';
 import type { TransitionRecord } from '../types.ts';
 import type { AgentSlot, Engine } from './engine.ts';
@@ -8,17 +9,21 @@ export interface AgentHooks {
   /** calls the agent's start(); resolves once it has settled (started or crashed) */
   start(name: string): Promise<void>;
   onRecord(record: TransitionRecord): void;
-  /** stops every agent's resource, in reverse start order */
+  /** stops every agent's resource, in reverse start order; nothing starts afterwards */
   stopAll(order: readonly string[]): Promise<void>;
 }
 
 interface Incarnation {
-  gen: number;
   controller: AbortController;
-  stopped: boolean;
+  /** stopped on purpose, or exited by itself: either way, nothing more to stop */
+  ended: boolean;
   /** settles when this incarnation's stop() has returned or been abandoned */
   stopping?: Promise<void>;
+  /** the handle start() returned, once it has (a stop that came first still calls stop() on it) */
+  started: boolean;
 }
+
+const DOWN = new Set(['STOPPED', 'RESTARTING', 'ESCALATED']);
 
 export function createAgentHooks(deps: {
   agents: Map<string, AgentSlot>;
@@ -26,31 +31,50 @@ export function createAgentHooks(deps: {
   now: () => number;
   random: () => number;
   logger: Logger;
+  /** the supervisor an agent belongs to: its children's starts and stops are sequenced */
+  parentOf: (agent: string) => string;
 }): AgentHooks {
   const { agents, engine, now, logger } = deps;
   const lives = new Map<string, Incarnation>();
+  const chains = new Map<string, Promise<void>>();
+  let closed = false;
+
+  function sequence(agent: string, step: () => Promise<void>) {
+    const parent = deps.parentOf(agent);
+    const next = (chains.get(parent) ?? Promise.resolve()).then(step, step);
+    chains.set(parent, next);
+  }
 
   function exit(name: string, life: Incarnation, reason: string, crash: boolean) {
-    if (lives.get(name) !== life || life.stopped) return;
+    if (lives.get(name) !== life || life.ended) return;
+    // A resource that exited by itself is gone: there is nothing left to stop.
+    life.ended = true;
     life.controller.abort();
     agents.get(name)?.ref.send({ type: 'EXITED', at: now(), reason, crash, rand: deps.random() });
   }
 
   async function start(name: string): Promise<void> {
     const slot = agents.get(name);
-    if (!slot) return;
+    if (!slot || closed) return;
     // A resource is never started while its previous incarnation is still stopping.
     await lives.get(name)?.stopping;
-    const life: Incarnation = { gen: (lives.get(name)?.gen ?? 0) + 1, controller: new AbortController(), stopped: false };
+    if (closed) return;
+    const life: Incarnation = { controller: new AbortController(), ended: false, started: false };
     lives.set(name, life);
     const hook = slot.cfg.start;
     if (!hook) {
+      life.started = true;
       slot.ref.send({ type: 'STARTED', at: now() });
       return;
     }
     try {
       const handle = await hook(life.controller.signal);
-      if (lives.get(name) !== life || life.stopped) return;
+      life.started = true;
+      // Stopped while start() was pending: the resource came up after all, so it gets its stop() now.
+      if (life.ended) {
+        if (lives.get(name) === life && !life.stopping) life.stopping = shutdownOf(name);
+        return;
+      }
       slot.ref.send({ type: 'STARTED', at: now() });
       const exited = (handle as { exited?: unknown } | undefined)?.exited;
       if (isThenable(exited)) {
@@ -68,12 +92,17 @@ export function createAgentHooks(deps: {
   function stop(name: string): Promise<void> {
     const life = lives.get(name);
     if (!life) return Promise.resolve();
-    if (life.stopped) return life.stopping ?? Promise.resolve();
-    life.stopped = true;
+    if (life.ended) return life.stopping ?? Promise.resolve();
+    life.ended = true;
     life.controller.abort();
+    // A start() still pending is only aborted here; its stop() follows if it resolves.
+    if (life.started) life.stopping = shutdownOf(name);
+    return life.stopping ?? Promise.resolve();
+  }
+
+  function shutdownOf(name: string): Promise<void> {
     const cfg = agents.get(name)?.cfg;
-    life.stopping = cfg?.stop ? shutdown(name, cfg.stop, cfg.shutdownMs) : Promise.resolve();
-    return life.stopping;
+    return cfg?.stop ? shutdown(name, cfg.stop, cfg.shutdownMs) : Promise.resolve();
   }
 
   /** OTP shutdown: wait for stop() up to shutdownMs, not at all ('brutal_kill'), or as long as it takes ('infinity'). */
@@ -98,16 +127,17 @@ export function createAgentHooks(deps: {
     onRecord(r) {
       if (r.kind !== 'agent') return;
       // The first start (from INIT) is made by warden.start(), in order, one at a time.
-      if (r.to === 'STARTING' && r.from !== null) void start(r.id);
+      if (r.to === 'STARTING' && r.from !== null) sequence(r.id, () => start(r.id));
       else if (r.to === 'RUNNING' || r.to === 'CLOSED' || r.to === 'HALF_OPEN') engine.pump(r.id);
-      if (r.from === 'RUNNING' && (r.to === 'RESTARTING' || r.to === 'STOPPED' || r.to === 'ESCALATED')) {
+      if ((r.from === 'RUNNING' || r.from === 'STARTING') && DOWN.has(r.to)) {
         const crashed = r.event === 'EXITED';
-        engine.failAgentAttempts(r.id, crashed ? `agent ${r.id} crashed` : `agent ${r.id} was stopped`);
-        // A crashed resource is already gone; one we stop on purpose gets its stop() call.
-        if (!crashed) void stop(r.id);
+        if (r.from === 'RUNNING') engine.failAgentAttempts(r.id, crashed ? `agent ${r.id} crashed` : `agent ${r.id} was stopped`);
+        // A crashed resource is already gone; one we take down on purpose gets its stop() call.
+        if (!crashed) sequence(r.id, () => stop(r.id));
       }
     },
     async stopAll(order) {
+      closed = true;
       for (const name of [...order].reverse()) await stop(name);
     },
   };

@@ -45,6 +45,15 @@ export function supervisorInput(config: ResolvedConfig, s: ResolvedSupervisorCon
   };
 }
 
+/** Each agent's supervisor, by name. */
+export function parentsOf(s: ResolvedSupervisorConfig, into = new Map<string, string>()): Map<string, string> {
+  for (const c of s.children) {
+    if (typeof c === 'string') into.set(c, s.name);
+    else parentsOf(c, into);
+  }
+  return into;
+}
+
 /** Every supervisor's name, the root first, parents before children. */
 export function supervisorNames(s: ResolvedSupervisorConfig): string[] {
   return [s.name, ...s.children.flatMap((c) => (typeof c === 'string' ? [] : supervisorNames(c)))];
@@ -64,10 +73,7 @@ export function createSupervisorActor(opts: {
       restartDelay: ({ context }) => remaining(context.restartAt, now),
     },
   });
-  const machine = supervisorMachine.provide({
-    actors: { agent },
-    delays: { restartDelay: ({ context }) => remaining(context.restartAt, now) },
-  });
+  const machine = supervisorMachine.provide({ actors: { agent } });
   // Nested supervisors run this same machine: it is filled in here because a machine cannot name itself.
   (machine.implementations.actors as Record<string, AnyActorLogic>).supervisor = machine;
   const input = supervisorInput(config, config.supervisor, false);
@@ -147,5 +153,5 @@ function overlayAgent(p: PersistedChild['snapshot'], a: AgentState | undefined) 
     lastExit: a.lastExit,
   };
   p.context = { ...p.context, ...ctx };
-  p.value = { circuit: a.circuit, lifecycle };
+  p.value = { circuit: a.circuit === 'OPEN' ? { OPEN: 'cooling' } : a.circuit, lifecycle };
 }

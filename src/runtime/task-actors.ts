@@ -37,7 +37,12 @@ export function createTaskActors(opts: {
     create: (input) => wire(createActor(machine, { input, inspect }), input.id),
     revive(context) {
       // IN_PROGRESS rests in `untimed`; RESUME re-enters its check and arms the deadline if there is one.
-      const value = context.status === 'IN_PROGRESS' ? { IN_PROGRESS: 'untimed' } : context.status;
+      const value =
+        context.status === 'IN_PROGRESS'
+          ? { IN_PROGRESS: 'untimed' }
+          : context.status === 'RETRY_WAIT'
+            ? { RETRY_WAIT: 'waiting' }
+            : context.status;
       const snapshot = machine.resolveState({ value, context });
       return wire(createActor(machine, { snapshot, input: context, inspect }), context.id).start();
     },

@@ -1,0 +1,21 @@
+import { it, vi } from 'vitest';
+import { external, tmpDir, turns, useStoreHarness, wardenOn } from './helpers.ts';
+useStoreHarness();
+const realSetTimeout = globalThis.setTimeout;
+it('probe', async () => {
+  vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00.000Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  const dir = tmpDir();
+  const config = { agents: { ext: external }, taskTypes: { default: { maxRetries: 2, backoff: { initialMs: 10_000, factor: 2, maxMs: 60_000, jitter: 'none' as const } } } };
+  const a = wardenOn(dir, config, undefined, false); await a.start();
+  const { id } = await a.submit({ agent: 'ext' });
+  await a.reportFailure(id, { status: 503 });
+  console.log('timers A', vi.getTimerCount()); await vi.advanceTimersByTimeAsync(4000); await turns(3);
+  await turns(3); await new Promise<void>((r) => realSetTimeout(r, 10)); await turns(3);
+  vi.clearAllTimers();
+  console.log('timers after clear', vi.getTimerCount());
+  const b = wardenOn(dir, config, undefined, false); await b.start();
+  console.log('timers B', vi.getTimerCount(), b.get(id), b.history(id).map(r => r.event+':'+r.to));
+  await vi.advanceTimersByTimeAsync(5_999); console.log(b.get(id)?.status, vi.getTimerCount(), Date.now()); await vi.advanceTimersByTimeAsync(1); await turns(3);
+  console.log(b.get(id)?.status, vi.getTimerCount());
+  vi.useRealTimers();
+});
