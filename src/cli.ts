@@ -101,12 +101,11 @@ async function createCliLogger(): Promise<Logger> {
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
   };
   if (!process.stdout.isTTY) return pino(options, pino.destination({ dest: 1, sync: true }));
-  let pretty;
-  try {
-    ({ default: pretty } = await import('pino-pretty'));
-  } catch {
-    return pino(options, pino.destination({ dest: 1, sync: true })); // installed without it: JSON
-  }
+  const pretty = await import('pino-pretty').then(
+    (m) => m.default,
+    () => undefined,
+  );
+  if (!pretty) return pino(options, pino.destination({ dest: 1, sync: true })); // installed without it: JSON
   return pino(options, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
 }
 

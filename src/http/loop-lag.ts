@@ -10,7 +10,8 @@ export interface LoopLag {
 export function createLoopLag(resolutionMs = 10): LoopLag {
   const histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: resolutionMs });
   histogram.enable();
-  const ms = (ns: number) => (Number.isFinite(ns) && histogram.count > 0 ? ns / 1e6 : 0);
+  // Every sample includes the sampling interval itself: only what exceeds it is lag.
+  const ms = (ns: number) => (Number.isFinite(ns) && histogram.count > 0 ? Math.max(0, ns / 1e6 - resolutionMs) : 0);
   return {
     read: () => ({ meanMs: ms(histogram.mean), p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max) }),
     close: () => histogram.disable(),

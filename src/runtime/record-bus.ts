@@ -15,15 +15,31 @@ export interface RecordBus {
 export function createRecordBus(now: () => number, onListenerError: (err: unknown) => void): RecordBus {
   const listeners = new Set<RecordListener>();
   let seq = 0;
+  // A listener may cause another record (a record of one actor moves another). That one waits until
+  // every listener has seen the current one, so all of them see records in seq order.
+  const pending: TransitionRecord[] = [];
+  let delivering = false;
+
+  function deliver(record: TransitionRecord) {
+    for (const listener of listeners) {
+      try {
+        listener(record);
+      } catch (err) {
+        onListenerError(err);
+      }
+    }
+  }
+
   return {
     publish(fact) {
       const record = { ...fact, seq: ++seq, at: now() } as TransitionRecord;
-      for (const listener of listeners) {
-        try {
-          listener(record);
-        } catch (err) {
-          onListenerError(err);
-        }
+      pending.push(record);
+      if (delivering) return record;
+      delivering = true;
+      try {
+        for (let next = pending.shift(); next; next = pending.shift()) deliver(next);
+      } finally {
+        delivering = false;
       }
       return record;
     },

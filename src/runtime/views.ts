@@ -26,7 +26,9 @@ export function breakerView(name: string, slot: AgentSlot, now: number): Breaker
     failures: c.failures.filter((t) => t > now - c.breaker.windowMs).length,
   };
   if (c.circuit !== 'CLOSED' && c.openedAt !== undefined) view.openedAt = iso(c.openedAt);
-  if (c.circuit !== 'CLOSED' && c.openUntil !== undefined) view.halfOpenAt = iso(c.halfOpenAt ?? c.openUntil);
+  // OPEN: when it will let probes through; HALF_OPEN: when it began to.
+  const halfOpenAt = c.circuit === 'OPEN' ? c.openUntil : c.circuit === 'HALF_OPEN' ? c.halfOpenAt : undefined;
+  if (halfOpenAt !== undefined) view.halfOpenAt = iso(halfOpenAt);
   return view;
 }
 

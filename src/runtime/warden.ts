@@ -316,6 +316,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         });
         supervisor = created;
         for (const [name, slot] of created.slots) agents.set(name, slot);
+        // Restored timers are not armed: RESUME arms an OPEN circuit's remaining time (a no-op elsewhere).
+        if (persist) for (const slot of agents.values()) slot.ref.send({ type: 'RESUME' });
         // Children start in order: each start() settles before the next begins.
         for (const name of order) {
           if ((agents.get(name)?.ref.getSnapshot() as AgentSnapshot | undefined)?.context.lifecycle === 'STARTING') await hooks.start(name);
@@ -333,12 +335,13 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
 
     stop() {
       stopping ??= (async () => {
+        // Servers first, whatever the state: listen() may have run before a start() that failed.
+        await Promise.all([...servers].map((s) => s.close()));
         if (state === 'idle' || state === 'stopped') {
           state = 'stopped';
           return;
         }
         state = 'stopping';
-        await Promise.all([...servers].map((s) => s.close()));
         engine.setDispatching(false);
         clearInterval(sweeper);
         for (const entry of tasks.all()) entry.actor?.stop();
