@@ -1,6 +1,7 @@
 // Carries out agent lifecycles: calls start()/stop() as the machines enter STARTING or leave
 // STARTING/RUNNING, watches the resource's `exited` promise, and reports exits back as events.
-// Starts and stops of one supervisor's children run one at a time, in the order their records came.
+// Starts and stop() calls run one at a time across the tree, in the order their records came (a
+// nested supervisor's restart is one step of its parent's, as in OTP where a start blocks the parent).
 import type { Logger } from 'pino';
 import type { TransitionRecord } from '../types.ts';
 import type { AgentSlot, Engine } from './engine.ts';
@@ -31,18 +32,14 @@ export function createAgentHooks(deps: {
   now: () => number;
   random: () => number;
   logger: Logger;
-  /** the supervisor an agent belongs to: its children's starts and stops are sequenced */
-  parentOf: (agent: string) => string;
 }): AgentHooks {
   const { agents, engine, now, logger } = deps;
   const lives = new Map<string, Incarnation>();
-  const chains = new Map<string, Promise<void>>();
+  let chain: Promise<void> = Promise.resolve();
   let closed = false;
 
-  function sequence(agent: string, step: () => Promise<void>) {
-    const parent = deps.parentOf(agent);
-    const next = (chains.get(parent) ?? Promise.resolve()).then(step, step);
-    chains.set(parent, next);
+  function sequence(step: () => Promise<void>) {
+    chain = chain.then(step, step);
   }
 
   function exit(name: string, life: Incarnation, reason: string, crash: boolean) {
@@ -89,15 +86,23 @@ export function createAgentHooks(deps: {
     }
   }
 
-  function stop(name: string): Promise<void> {
+  /** Ends the incarnation at once (its signal aborts, a pending start() sees it); returns what is left to stop. */
+  function halt(name: string): Incarnation | undefined {
     const life = lives.get(name);
-    if (!life) return Promise.resolve();
-    if (life.ended) return life.stopping ?? Promise.resolve();
+    if (!life || life.ended) return undefined;
     life.ended = true;
     life.controller.abort();
-    // A start() still pending is only aborted here; its stop() follows if it resolves.
-    if (life.started) life.stopping = shutdownOf(name);
-    return life.stopping ?? Promise.resolve();
+    return life;
+  }
+
+  /** Calls stop() on a halted incarnation's resource; a start() still pending calls it when it resolves. */
+  function release(name: string, life: Incarnation | undefined): Promise<void> {
+    if (life?.started && !life.stopping) life.stopping = shutdownOf(name);
+    return life?.stopping ?? lives.get(name)?.stopping ?? Promise.resolve();
+  }
+
+  function stop(name: string): Promise<void> {
+    return release(name, halt(name));
   }
 
   function shutdownOf(name: string): Promise<void> {
@@ -127,13 +132,16 @@ export function createAgentHooks(deps: {
     onRecord(r) {
       if (r.kind !== 'agent') return;
       // The first start (from INIT) is made by warden.start(), in order, one at a time.
-      if (r.to === 'STARTING' && r.from !== null) sequence(r.id, () => start(r.id));
+      if (r.to === 'STARTING' && r.from !== null) sequence(() => start(r.id));
       else if (r.to === 'RUNNING' || r.to === 'CLOSED' || r.to === 'HALF_OPEN') engine.pump(r.id);
       if ((r.from === 'RUNNING' || r.from === 'STARTING') && DOWN.has(r.to)) {
         const crashed = r.event === 'EXITED';
         if (r.from === 'RUNNING') engine.failAgentAttempts(r.id, crashed ? `agent ${r.id} crashed` : `agent ${r.id} was stopped`);
-        // A crashed resource is already gone; one we take down on purpose gets its stop() call.
-        if (!crashed) sequence(r.id, () => stop(r.id));
+        // A crashed resource is already gone; one we take down on purpose is halted now, stop() in turn.
+        if (!crashed) {
+          const life = halt(r.id);
+          sequence(() => release(r.id, life));
+        }
       }
     },
     async stopAll(order) {

@@ -45,15 +45,6 @@ export function supervisorInput(config: ResolvedConfig, s: ResolvedSupervisorCon
   };
 }
 
-/** Each agent's supervisor, by name. */
-export function parentsOf(s: ResolvedSupervisorConfig, into = new Map<string, string>()): Map<string, string> {
-  for (const c of s.children) {
-    if (typeof c === 'string') into.set(c, s.name);
-    else parentsOf(c, into);
-  }
-  return into;
-}
-
 /** Every supervisor's name, the root first, parents before children. */
 export function supervisorNames(s: ResolvedSupervisorConfig): string[] {
   return [s.name, ...s.children.flatMap((c) => (typeof c === 'string' ? [] : supervisorNames(c)))];

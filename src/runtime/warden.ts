@@ -18,7 +18,7 @@ import { createRecordBus } from './record-bus.ts';
 import { createReplay } from './replay.ts';
 import { serveWarden, type ServerHandle } from '../http/server.ts';
 import { parseSubmit, type SubmitRequest } from './submit.ts';
-import { agentOrder, createSupervisorActor, parentsOf, supervisorNames } from './supervision.ts';
+import { agentOrder, createSupervisorActor, supervisorNames } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
 import { createTaskTable, taskView, type ListQuery, type TaskEntry } from './tasks.ts';
 import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
@@ -148,8 +148,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     live,
     onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
   });
-  const parents = parentsOf(config.supervisor);
-  const hooks = createAgentHooks({ agents, engine, now, random, logger, parentOf: (a) => parents.get(a) ?? config.supervisor.name });
+  const hooks = createAgentHooks({ agents, engine, now, random, logger });
 
   // Consumers of the one record, in order: the task table first, so everyone after sees the new state.
   bus.subscribe((r) => {

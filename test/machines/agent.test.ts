@@ -14,9 +14,14 @@ interface Harness {
   facts: TransitionFact[];
 }
 
-function harness(breaker: BreakerOptions, concurrency: number): Harness {
+/** `provided`: the delays the runtime provides (deadline minus now), which RESUME needs to re-arm a timer right. */
+function harness(breaker: BreakerOptions, concurrency: number, delays: 'default' | 'provided' = 'default'): Harness {
   const clock = new SimulatedClock();
-  const actor = createActor(agentMachine, { clock, input: { name: 'coder', breaker, concurrency, restart: 'permanent' } });
+  const machine =
+    delays === 'default'
+      ? agentMachine
+      : agentMachine.provide({ delays: { openDelay: ({ context }) => Math.max(0, (context.openUntil ?? 0) - clock.now()) } });
+  const actor = createActor(machine, { clock, input: { name: 'coder', breaker, concurrency, restart: 'permanent' } });
   const h: Harness = { actor, clock, facts: [] };
   actor.on('transition', (e: AgentEmitted) => h.facts.push(e.fact));
   actor.start();
@@ -24,12 +29,23 @@ function harness(breaker: BreakerOptions, concurrency: number): Harness {
   return h;
 }
 
-const circuitOf = (h: Harness): string => {
+const isCircuit = (state: string): boolean => (CIRCUIT_STATES as readonly string[]).includes(state);
+
+/** The circuit region's snapshot value: a state name, or `{ OPEN: 'cooling' }` (OPEN keeps its timer in a child). */
+const circuitValue = (h: Harness): unknown => {
   const value = h.actor.getSnapshot().value;
-  return typeof value === 'object' && typeof value.circuit === 'string' ? value.circuit : '';
+  return typeof value === 'object' ? value.circuit : undefined;
 };
 
-const isCircuit = (state: string): boolean => (CIRCUIT_STATES as readonly string[]).includes(state);
+/** The snapshot value a circuit state must have. */
+const expectedCircuitValue = (state: CircuitState): unknown => (state === 'OPEN' ? { OPEN: 'cooling' } : state);
+
+/** The circuit region's state, by name; '' unless the snapshot value is exactly the one that state must have. */
+const circuitOf = (h: Harness): string => {
+  const value = circuitValue(h);
+  const state = typeof value === 'string' ? value : typeof value === 'object' && value !== null ? (Object.keys(value)[0] ?? '') : '';
+  return isCircuit(state) && JSON.stringify(value) === JSON.stringify(expectedCircuitValue(state as CircuitState)) ? state : '';
+};
 
 const pairs = (facts: readonly TransitionFact[]) => facts.map((f) => `${f.from ?? '∅'}>${f.to}:${f.event}`);
 
@@ -187,7 +203,7 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
     expect(m.calls.some((k) => k.admittedIn === 'OPEN')).toBe(false);
     expect({
       facts: h.facts.map(({ from, to, event }) => ({ from, to, event })),
-      circuit: circuitOf(h),
+      circuit: circuitValue(h),
       status: c.circuit,
       inFlight: c.inFlight,
       lifecycle: c.lifecycle,
@@ -196,7 +212,7 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
       openUntil: c.circuit === 'CLOSED' ? undefined : c.openUntil,
     }).toEqual({
       facts: out,
-      circuit: m.circuit,
+      circuit: expectedCircuitValue(m.circuit),
       status: m.circuit,
       inFlight: m.calls.length,
       lifecycle: 'RUNNING',
@@ -390,6 +406,36 @@ describe('agent circuit breaker examples', () => {
     h.actor.send({ type: 'RESET', at: 10 });
     expect(h.actor.getSnapshot().context.lifecycle).toBe('RUNNING');
     expect(pairs(h.facts)).toEqual(['OPEN>CLOSED:RESET']);
+  });
+
+  // The OPEN timer lives in the child `cooling`: RESUME (after a restore) re-arms it without re-entering OPEN.
+  it('RESUME while OPEN re-arms the timer without a record; HALF_OPEN still comes at openUntil', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1 }, 4, 'provided');
+    call(h, 'failure');
+    expect(circuitValue(h)).toEqual({ OPEN: 'cooling' });
+    h.clock.increment(200);
+    h.facts.length = 0;
+    h.actor.send({ type: 'RESUME' });
+    expect(h.facts).toEqual([]);
+    expect(circuitValue(h)).toEqual({ OPEN: 'cooling' });
+    expect(h.actor.getSnapshot().context).toMatchObject({ openedAt: 0, openUntil: 500, epoch: 1 });
+    h.clock.increment(299);
+    expect(circuitOf(h)).toBe('OPEN');
+    h.clock.increment(1);
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    expect(pairs(h.facts)).toEqual(['OPEN>HALF_OPEN:TIMER']);
+  });
+
+  it('RESET of a CLOSED circuit clears its failures with no record and leaves the lifecycle alone', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 2 }, 4);
+    call(h, 'failure');
+    expect(h.actor.getSnapshot().context.failures).toEqual([0]);
+    h.facts.length = 0;
+    h.actor.send({ type: 'RESET', at: 0 });
+    expect(h.facts).toEqual([]);
+    expect(h.actor.getSnapshot().context).toMatchObject({ failures: [], circuit: 'CLOSED', lifecycle: 'RUNNING' });
+    call(h, 'failure'); // one failure since the reset: below the threshold
+    expect(circuitOf(h)).toBe('CLOSED');
   });
 
   it('RESET closes from OPEN and cancels the pending HALF_OPEN timer', () => {

@@ -107,7 +107,8 @@ describe('supervisor: one_for_one', () => {
     h.clock.increment(1000);
     h.crash('b');
     expect(lifecycles(h)).toEqual({ a: 'RUNNING', b: 'RESTARTING', c: 'RUNNING' });
-    expect(h.child('b').getSnapshot().value).toEqual({ circuit: 'CLOSED', lifecycle: { RESTARTING: 'waiting' } });
+    // The supervisor owns the restart's timer: the child is held until its RESTART_NOW.
+    expect(h.child('b').getSnapshot().value).toEqual({ circuit: 'CLOSED', lifecycle: { RESTARTING: 'held' } });
     expect(h.ctx('b').restartAt).toBe(1100);
     expect(h.supFacts).toEqual([{ kind: 'supervisor', id: 'root', from: 'RUNNING', to: 'RUNNING', event: 'RESTART', agent: 'b' }]);
     h.clock.increment(99);
@@ -115,7 +116,7 @@ describe('supervisor: one_for_one', () => {
     h.clock.increment(1);
     expect(lifecycles(h)).toEqual({ a: 'RUNNING', b: 'STARTING', c: 'RUNNING' });
     expect(h.ctx('b').restarts).toBe(1);
-    expect(pairs(h.childFacts)).toEqual(['b:RUNNING>RESTARTING:EXITED', 'b:RESTARTING>STARTING:TIMER']);
+    expect(pairs(h.childFacts)).toEqual(['b:RUNNING>RESTARTING:EXITED', 'b:RESTARTING>STARTING:RESTART_NOW']);
     h.startAll();
     expect(lifecycles(h)).toEqual({ a: 'RUNNING', b: 'RUNNING', c: 'RUNNING' });
   });
@@ -150,6 +151,23 @@ describe('supervisor: one_for_one', () => {
     h.clock.increment(200);
     h.startAll();
     h.clock.increment(2000); // up for resetBackoffAfterMs
+    h.crash('a');
+    expect(h.ctx('a').restartAt).toBe(h.clock.now() + 100);
+  });
+
+  // Up resetBackoffAfterMs counted from the crash, but 1 ms short of it counted from the restart: no reset.
+  it('the time up is measured from the restart (restartAt), not from the crash', () => {
+    const h = started({ maxRestarts: 100, withinMs: 10, resetBackoffAfterMs: 2000 });
+    h.crash('a'); // at 0: restartAt 100
+    expect(h.ctx('a').restartAt).toBe(100);
+    h.clock.set(100);
+    h.startAll();
+    h.clock.set(2099); // 2099 ms after the crash, 1999 ms after the restart
+    h.crash('a');
+    expect(h.ctx('a').restartAt).toBe(2099 + 200);
+    h.clock.set(2299);
+    h.startAll();
+    h.clock.set(2299 + 2000); // exactly resetBackoffAfterMs after the restart
     h.crash('a');
     expect(h.ctx('a').restartAt).toBe(h.clock.now() + 100);
   });
@@ -290,18 +308,30 @@ describe('supervisor: restart intensity', () => {
 });
 
 describe('supervisor: one_for_all and rest_for_one', () => {
-  it('one_for_all restarts every child; siblings get RESTART and never ask the supervisor', () => {
+  it('one_for_all restarts every child; siblings get HALT (in reverse start order) and never ask the supervisor', () => {
     const h = started({ strategy: 'one_for_all' });
     h.crash('b');
     expect(lifecycles(h)).toEqual({ a: 'RESTARTING', b: 'RESTARTING', c: 'RESTARTING' });
     expect(h.sup.getSnapshot().context.restartTimes).toEqual([0]);
     expect(h.supFacts).toHaveLength(1);
-    expect(pairs(h.childFacts)).toEqual(['b:RUNNING>RESTARTING:EXITED', 'a:RUNNING>RESTARTING:RESTART', 'c:RUNNING>RESTARTING:RESTART']);
-    for (const n of h.names) expect(h.ctx(n).restartAt).toBe(100);
+    expect(pairs(h.childFacts)).toEqual(['b:RUNNING>RESTARTING:EXITED', 'c:RUNNING>RESTARTING:HALT', 'a:RUNNING>RESTARTING:HALT']);
+    for (const n of h.names) {
+      expect(h.ctx(n).restartAt).toBe(100);
+      expect(h.child(n).getSnapshot().value).toEqual({ circuit: 'CLOSED', lifecycle: { RESTARTING: 'held' } });
+    }
     h.clock.increment(99);
     expect(lifecycles(h)).toEqual({ a: 'RESTARTING', b: 'RESTARTING', c: 'RESTARTING' });
+    h.childFacts.length = 0;
     h.clock.increment(1);
     expect(lifecycles(h)).toEqual({ a: 'STARTING', b: 'STARTING', c: 'STARTING' });
+    // One timer for the whole restart: the children come back in start order.
+    expect(pairs(h.childFacts)).toEqual([
+      'a:RESTARTING>STARTING:RESTART_NOW',
+      'b:RESTARTING>STARTING:RESTART_NOW',
+      'c:RESTARTING>STARTING:RESTART_NOW',
+    ]);
+    for (const n of h.names) expect(h.ctx(n).restarts).toBe(1);
+    expect(h.supFacts).toHaveLength(1);
   });
 
   it.each([
@@ -315,10 +345,20 @@ describe('supervisor: one_for_all and rest_for_one', () => {
     h.clock.increment(100);
     const after = Object.fromEntries(Object.entries(expected).map(([n, l]) => [n, l === 'RESTARTING' ? 'STARTING' : 'RUNNING']));
     expect(lifecycles(h)).toEqual(after);
-    expect(h.childFacts.filter((f) => f.to === 'RESTARTING').map((f) => `${f.id}:${f.event}`)).toEqual(
-      Object.entries(expected)
-        .filter(([, l]) => l === 'RESTARTING')
-        .map(([n]) => `${n}:${n === name ? 'EXITED' : 'RESTART'}`),
+    const restarted = Object.entries(expected)
+      .filter(([, l]) => l === 'RESTARTING')
+      .map(([n]) => n);
+    // The crashed child exits; the survivors after it are halted in reverse start order.
+    expect(h.childFacts.filter((f) => f.to === 'RESTARTING').map((f) => `${f.id}:${f.event}`)).toEqual([
+      `${name}:EXITED`,
+      ...restarted
+        .filter((n) => n !== name)
+        .reverse()
+        .map((n) => `${n}:HALT`),
+    ]);
+    // All of them come back together, in start order.
+    expect(h.childFacts.filter((f) => f.to === 'STARTING').map((f) => `${f.id}:${f.from}>${f.to}:${f.event}`)).toEqual(
+      restarted.map((n) => `${n}:RESTARTING>STARTING:RESTART_NOW`),
     );
   });
 
@@ -326,6 +366,10 @@ describe('supervisor: one_for_all and rest_for_one', () => {
     const h = started({ strategy: 'one_for_all' }, ['a', 'b', 'c'], { c: 'temporary' });
     h.crash('a');
     expect(lifecycles(h)).toEqual({ a: 'RESTARTING', b: 'RESTARTING', c: 'STOPPED' });
+    expect(pairs(h.childFacts)).toEqual(['a:RUNNING>RESTARTING:EXITED', 'c:RUNNING>STOPPED:STOP', 'b:RUNNING>RESTARTING:HALT']);
+    h.clock.increment(100);
+    expect(lifecycles(h)).toEqual({ a: 'STARTING', b: 'STARTING', c: 'STOPPED' });
+    expect(h.sup.getSnapshot().context.restartTimes).toEqual([0]);
   });
 
   it('a transient child that exits normally stays stopped and costs no restart', () => {
@@ -365,7 +409,7 @@ describe('supervisor: transition records', () => {
       'a:OPEN>HALF_OPEN:TIMER',
       'a:HALF_OPEN>CLOSED:RELEASE',
       'a:RUNNING>RESTARTING:EXITED',
-      'a:RESTARTING>STARTING:TIMER',
+      'a:RESTARTING>STARTING:RESTART_NOW',
       'a:STARTING>RUNNING:STARTED',
     ]);
     for (const f of h.childFacts) expect(f).toMatchObject({ kind: 'agent', id: 'a', agent: 'a' });
@@ -451,21 +495,23 @@ describe('supervisor inspection', () => {
 });
 
 describe('supervisor tree', () => {
-  function tree() {
+  const SUB: SupervisorInput = {
+    name: 'sub',
+    strategy: 'one_for_all',
+    maxRestarts: 1,
+    withinMs: 1000,
+    backoff: { ...BACKOFF, initialMs: 10, maxMs: 10 },
+    resetBackoffAfterMs: 60_000,
+    nested: true,
+    children: [agentSpec('y'), agentSpec('z')],
+  };
+
+  function tree(over: Partial<SupervisorInput> = {}) {
     const clock = new SimulatedClock();
     // As the runtime does: a nested supervisor runs this same machine, filled in after creation.
     const machine = supervisorMachine.provide({});
     (machine.implementations.actors as Record<string, AnyActorLogic>).supervisor = machine;
-    const sub: SupervisorInput = {
-      name: 'sub',
-      strategy: 'one_for_all',
-      maxRestarts: 1,
-      withinMs: 1000,
-      backoff: { ...BACKOFF, initialMs: 10, maxMs: 10 },
-      resetBackoffAfterMs: 60_000,
-      nested: true,
-      children: [agentSpec('y'), agentSpec('z')],
-    };
+    const sub = SUB;
     const root: SupervisorInput = {
       name: 'root',
       strategy: 'one_for_one',
@@ -475,6 +521,7 @@ describe('supervisor tree', () => {
       resetBackoffAfterMs: 60_000,
       nested: false,
       children: [agentSpec('x'), { kind: 'supervisor', name: 'sub', restart: 'permanent', input: sub }],
+      ...over,
     };
     const actor = createActor(machine, { clock, input: root });
     actor.start();
@@ -515,9 +562,46 @@ describe('supervisor tree', () => {
     expect(t.status(sub).status).toBe('RUNNING');
     expect(t.status(y).lifecycle).toBe('STARTING');
     expect(t.status(z).lifecycle).toBe('STARTING');
-    expect(pairs(subFacts)).toEqual(['sub:RUNNING>RUNNING:RESTART', 'sub:RUNNING>ESCALATED:CHILD_EXIT', 'sub:ESCALATED>RESTARTING:RESTART_AT', 'sub:RESTARTING>RUNNING:TIMER']);
+    expect(pairs(subFacts)).toEqual(['sub:RUNNING>RUNNING:RESTART', 'sub:RUNNING>ESCALATED:CHILD_EXIT', 'sub:ESCALATED>RESTARTING:RESTART_AT', 'sub:RESTARTING>RUNNING:RESTART_NOW']);
     // A fresh intensity window after the restart.
     expect(t.status(sub)).toMatchObject({ status: 'RUNNING' });
+    expect((sub.getSnapshot() as { context: { restartTimes: number[] } }).context.restartTimes).toEqual([]);
+  });
+
+  it('a sibling\'s crash halts a nested supervisor (its children stopped in reverse) and RESTART_NOW starts them in order', () => {
+    const t = tree({ strategy: 'one_for_all', children: [agentSpec('x'), { kind: 'supervisor', name: 'sub', restart: 'permanent', input: { ...SUB, strategy: 'one_for_one' } }, agentSpec('w')] });
+    const refs = Object.fromEntries(['x', 'y', 'z', 'w'].map((n) => [n, t.get(`agent:${n}`)]));
+    const sub = t.get('supervisor:sub');
+    for (const a of Object.values(refs)) a.send({ type: 'STARTED', at: 0 });
+    const facts: TransitionFact[] = [];
+    for (const ref of [...Object.values(refs), sub]) ref.on('transition', (e: SupervisorEmitted) => facts.push(e.fact));
+
+    refs['x']?.send({ type: 'EXITED', at: 0, reason: 'boom', crash: true, rand: 0.5 });
+    // Reverse start order: w is halted, then sub (which stops z, then y).
+    expect(pairs(facts)).toEqual([
+      'x:RUNNING>RESTARTING:EXITED',
+      'w:RUNNING>RESTARTING:HALT',
+      'z:RUNNING>STOPPED:STOP',
+      'y:RUNNING>STOPPED:STOP',
+      'sub:RUNNING>RESTARTING:HALT',
+    ]);
+    expect(t.status(sub).status).toBe('RESTARTING');
+    expect(t.actor.getSnapshot().context.restartTimes).toEqual([0]);
+    facts.length = 0;
+    // The nested supervisor has no timer of its own: only the parent's RESTART_NOW brings it back.
+    t.clock.increment(99);
+    expect(facts).toEqual([]);
+    t.clock.increment(1);
+    // Start order: x, then sub (START to its stopped children, in order), then w.
+    expect(pairs(facts)).toEqual([
+      'x:RESTARTING>STARTING:RESTART_NOW',
+      'y:STOPPED>STARTING:START',
+      'z:STOPPED>STARTING:START',
+      'sub:RESTARTING>RUNNING:RESTART_NOW',
+      'w:RESTARTING>STARTING:RESTART_NOW',
+    ]);
+    expect(['x', 'y', 'z', 'w'].map((n) => t.status(refs[n] as AnyActorRef).lifecycle)).toEqual(['STARTING', 'STARTING', 'STARTING', 'STARTING']);
+    // Not a restart of sub's own: its window stays empty.
     expect((sub.getSnapshot() as { context: { restartTimes: number[] } }).context.restartTimes).toEqual([]);
   });
 });

@@ -67,6 +67,12 @@ function inProgressSub(actor: TaskActor): string | undefined {
   return typeof value === 'object' && 'IN_PROGRESS' in value ? value.IN_PROGRESS : undefined;
 }
 
+/** RETRY_WAIT keeps its timer in the child state `waiting`. */
+function retryWaitSub(actor: TaskActor): string | undefined {
+  const value = actor.getSnapshot().value;
+  return typeof value === 'object' && 'RETRY_WAIT' in value ? value.RETRY_WAIT : undefined;
+}
+
 function taskInput(over: Partial<TaskInput> = {}): TaskInput {
   return { id: 't1', type: 'default', agent: AGENTS[0], input: { q: 1 }, maxRetries: 1, ...over };
 }
@@ -302,8 +308,7 @@ class TaskCommand implements fc.Command<TaskModel, Harness> {
         break;
       case 'RESUME':
         if (m.status === 'IN_PROGRESS') m.timer = m.deadlineAt === undefined ? 'none' : 'armed';
-        // RETRY_WAIT re-enters itself to re-arm its timer, and that re-entry is recorded.
-        if (m.status === 'RETRY_WAIT') move(m, step, 'RETRY_WAIT', 'RESUME');
+        // RETRY_WAIT re-arms its timer in its child state `waiting`: not a state change, so no record.
         h.actor.send({ type: 'RESUME' });
         break;
       case 'TICK':
@@ -339,6 +344,7 @@ function verify(m: TaskModel, h: Harness, step: Step): void {
     deadlines: h.deadlines,
     state: topState(h.actor),
     sub: inProgressSub(h.actor),
+    retrySub: retryWaitSub(h.actor),
     status: c.status,
     done: snap.status === 'done',
     attempts: c.attempts,
@@ -358,6 +364,7 @@ function verify(m: TaskModel, h: Harness, step: Step): void {
     deadlines: step.deadlines,
     state: m.status,
     sub: m.status === 'IN_PROGRESS' ? { none: 'untimed', armed: 'timed', fired: 'expired' }[m.timer] : undefined,
+    retrySub: m.status === 'RETRY_WAIT' ? 'waiting' : undefined,
     status: m.status,
     done: isTerminal(m.status),
     attempts: m.attempts,
@@ -531,12 +538,31 @@ describe('task machine examples', () => {
     const decision = failWithPolicy(h, SERVER, AGENTS[1]);
     expect(decision).toEqual({ action: 'retry', agent: AGENTS[1], delayMs: 100, timeoutMs: undefined });
     expect(h.actor.getSnapshot().context.retryAt).toBe(110);
+    expect(h.actor.getSnapshot().value).toEqual({ RETRY_WAIT: 'waiting' });
     h.clock.increment(99);
     expect(topState(h.actor)).toBe('RETRY_WAIT');
     h.clock.increment(1);
     expect(topState(h.actor)).toBe('ASSIGNED');
     expect(h.actor.getSnapshot().context.agent).toBe(AGENTS[1]);
     expect(pairs(h.facts).slice(-3)).toEqual(['IN_PROGRESS>FAILED:FAIL', 'FAILED>RETRY_WAIT:FAIL', 'RETRY_WAIT>ASSIGNED:TIMER']);
+  });
+
+  it('RESUME in RETRY_WAIT re-arms the timer without a record; ASSIGNED still comes at retryAt', () => {
+    const h = harness(taskInput({ maxRetries: 2 }), 'provided');
+    h.actor.send({ type: 'ASSIGN' });
+    h.actor.send({ type: 'START', at: 0 });
+    failWithPolicy(h, SERVER);
+    expect(h.actor.getSnapshot().context.retryAt).toBe(100);
+    h.clock.increment(40);
+    h.facts.length = 0;
+    h.actor.send({ type: 'RESUME' });
+    expect(h.facts).toEqual([]);
+    expect(h.actor.getSnapshot().value).toEqual({ RETRY_WAIT: 'waiting' });
+    h.clock.increment(59);
+    expect(topState(h.actor)).toBe('RETRY_WAIT');
+    h.clock.increment(1);
+    expect(topState(h.actor)).toBe('ASSIGNED');
+    expect(pairs(h.facts)).toEqual(['RETRY_WAIT>ASSIGNED:TIMER']);
   });
 
   it('a zero delay re-dispatches at once, FAILED and RETRY_WAIT both recorded', () => {

@@ -76,10 +76,11 @@ describe('one_for_all', () => {
     // One crash, one restart decision: the sibling restarts are part of it.
     expect(restartDecisions(records).map((x) => x.agent)).toEqual(['b']);
     expect(w.supervisors()[0]).toMatchObject({ status: 'RUNNING', restarts: 1 });
-    // A survivor goes RUNNING → RESTARTING on the supervisor's RESTART, not on an exit of its own.
+    // A survivor goes RUNNING → RESTARTING on the supervisor's HALT, not on an exit of its own, and
+    // comes back on the supervisor's RESTART_NOW (the supervisor owns the restart's timer).
     expect(lifecycle(records, 'a').slice(-3).map((x) => [x.from, x.to, x.event])).toEqual([
-      ['RUNNING', 'RESTARTING', 'RESTART'],
-      ['RESTARTING', 'STARTING', 'TIMER'],
+      ['RUNNING', 'RESTARTING', 'HALT'],
+      ['RESTARTING', 'STARTING', 'RESTART_NOW'],
       ['STARTING', 'RUNNING', 'STARTED'],
     ]);
   });
