@@ -10,7 +10,6 @@ export interface AgentInput {
   /** OTP restart type: whether an exit asks the supervisor for a restart at all */
   restart: RestartType;
   breaker: BreakerOptions;
-  concurrency: number;
 }
 
 export interface AgentContext extends AgentInput {
@@ -18,7 +17,6 @@ export interface AgentContext extends AgentInput {
   lifecycle: AgentLifecycle;
   /** times of counted failures inside the window (CLOSED only) */
   failures: number[];
-  inFlight: number;
   /** HALF_OPEN bookkeeping; `epoch` tells a probe from a call admitted before the circuit last changed */
   epoch: number;
   probes: number;
@@ -34,8 +32,8 @@ export interface AgentContext extends AgentInput {
 export type CallOutcome = 'success' | 'failure' | 'ignore';
 
 export type AgentEvent =
-  /** `force` re-adopts a call that outlived a restart of the process (an external executor still holds it) */
-  | { type: 'ACQUIRE'; at: number; force?: boolean }
+  /** a probe let through while HALF_OPEN */
+  | { type: 'ACQUIRE'; at: number }
   | { type: 'RELEASE'; at: number; outcome: CallOutcome; epoch: number }
   | { type: 'RESET'; at: number }
   | { type: 'RESUME' }
@@ -53,7 +51,7 @@ export type AgentEmitted = { type: 'transition'; fact: TransitionFact };
 
 /** Whether a call may start now: the breaker check the dispatcher makes before ACQUIRE. A field read, no search. */
 export function admits(c: AgentContext): boolean {
-  if (c.lifecycle !== 'RUNNING' || c.inFlight >= c.concurrency) return false;
+  if (c.lifecycle !== 'RUNNING') return false;
   if (c.circuit === 'CLOSED') return true;
   return c.circuit === 'HALF_OPEN' && c.probes < c.breaker.halfOpenProbes;
 }
@@ -96,7 +94,7 @@ export const agentMachine = setup({
     ),
   },
   guards: {
-    admits: ({ context, event }) => admits(context) || (event.type === 'ACQUIRE' && event.force === true),
+    admits: ({ context }) => admits(context),
     // The failure being released is the one that reaches the threshold inside the window.
     tripsBreaker: ({ context, event }) => {
       if (event.type !== 'RELEASE' || event.outcome !== 'failure') return false;
@@ -126,21 +124,11 @@ export const agentMachine = setup({
     circuit: 'CLOSED',
     lifecycle: 'STARTING',
     failures: [],
-    inFlight: 0,
     epoch: 0,
     probes: 0,
     probeSuccesses: 0,
     restarts: 0,
   }),
-  on: {
-    ACQUIRE: {
-      guard: 'admits',
-      actions: assign(({ context }) => ({
-        inFlight: context.inFlight + 1,
-        probes: context.circuit === 'HALF_OPEN' ? context.probes + 1 : context.probes,
-      })),
-    },
-  },
   states: {
     circuit: {
       initial: 'CLOSED',
@@ -160,19 +148,15 @@ export const agentMachine = setup({
                 guard: 'tripsBreaker',
                 target: 'OPEN',
                 actions: assign(({ context, event }) => ({
-                  inFlight: context.inFlight - 1,
                   openedAt: event.at,
                   openUntil: event.at + context.breaker.openMs,
                 })),
               },
               {
+                guard: ({ event }) => event.outcome === 'failure',
                 actions: assign(({ context, event }) => {
                   const since = event.at - context.breaker.windowMs;
-                  const kept = context.failures.filter((t) => t > since);
-                  return {
-                    inFlight: context.inFlight - 1,
-                    failures: event.outcome === 'failure' ? [...kept, event.at] : kept,
-                  };
+                  return { failures: [...context.failures.filter((t) => t > since), event.at] };
                 }),
               },
             ],
@@ -189,7 +173,6 @@ export const agentMachine = setup({
           states: { cooling: { after: { openDelay: '#agent.circuit.HALF_OPEN' } } },
           on: {
             RESET: 'CLOSED',
-            RELEASE: { actions: assign(({ context }) => ({ inFlight: context.inFlight - 1 })) },
             RESUME: '.cooling',
           },
         },
@@ -206,26 +189,25 @@ export const agentMachine = setup({
           ],
           on: {
             RESET: 'CLOSED',
+            // Only probes are counted here; concurrency is the runtime's (a field read per dispatch).
+            ACQUIRE: {
+              guard: 'admits',
+              actions: assign(({ context }) => ({ probes: context.probes + 1 })),
+            },
             RELEASE: [
               {
                 guard: 'isProbeFailure',
                 target: 'OPEN',
                 actions: assign(({ context, event }) => ({
-                  inFlight: context.inFlight - 1,
                   openedAt: event.at,
                   openUntil: event.at + context.breaker.openMs,
                 })),
               },
-              {
-                guard: 'closesCircuit',
-                target: 'CLOSED',
-                actions: assign(({ context }) => ({ inFlight: context.inFlight - 1 })),
-              },
+              { guard: 'closesCircuit', target: 'CLOSED' },
               {
                 actions: assign(({ context, event }) => {
                   const probe = event.epoch === context.epoch;
                   return {
-                    inFlight: context.inFlight - 1,
                     probes: probe ? context.probes - 1 : context.probes,
                     probeSuccesses:
                       probe && event.outcome === 'success' ? context.probeSuccesses + 1 : context.probeSuccesses,

@@ -20,6 +20,8 @@ export interface TaskInput {
 
 export interface TaskContext extends TaskInput {
   status: TaskStatus;
+  /** the status before the last transition: the record's `from` (set with status, in one assign) */
+  prev?: TaskStatus;
   attempts: number;
   failureCounts: Partial<Record<ErrorKind, number>>;
   error?: TaskError;
@@ -64,7 +66,7 @@ export function taskFact(context: TaskContext, to: TaskStatus, eventType: string
   const fact: TransitionFact = {
     kind: 'task',
     id: context.id,
-    from: eventType === 'xstate.init' ? null : context.status,
+    from: eventType === 'xstate.init' ? null : (context.prev ?? null),
     to,
     event: eventName(eventType),
     attempt: context.attempts,
@@ -89,9 +91,24 @@ export const taskMachine = setup({
       type: 'transition' as const,
       fact: taskFact(context, to, event.type),
     })),
-    setStatus: assign((_, to: TaskStatus) => ({ status: to })),
+    // Transitions set status (and prev, for the record) in the same assign as the rest of their
+    // changes; entry actions only emit. One context copy per transition, not two.
+    moveTo: assign(({ context }, to: TaskStatus) => ({ status: to, prev: context.status })),
+    begin: assign(({ context, event }) =>
+      event.type === 'START'
+        ? {
+            status: 'IN_PROGRESS' as const,
+            prev: context.status,
+            attempts: context.attempts + 1,
+            startedAt: event.at,
+            deadlineAt: event.deadlineAt,
+          }
+        : {},
+    ),
     // A human's retry grants a fresh budget (one attempt unless the event says more).
     renewBudget: assign(({ context, event }) => ({
+      status: 'ASSIGNED' as const,
+      prev: context.status,
       maxRetries: context.attempts + (event.type === 'RETRY' ? (event.attempts ?? 1) : 1) - 1,
       failureCounts: {},
       decision: undefined,
@@ -101,6 +118,7 @@ export const taskMachine = setup({
   guards: {
     isCurrentAttempt,
     hasDeadline: ({ context }) => context.deadlineAt !== undefined,
+    startsTimed: ({ event }) => event.type === 'START' && event.deadlineAt !== undefined,
     // Budget is enforced here as well as in policy: whatever a strategy says, a task never runs more than maxRetries + 1 attempts.
     decidedRetry: ({ context }) => context.decision?.action === 'retry' && context.attempts <= context.maxRetries,
     decidedDegrade: ({ context }) => context.decision?.action === 'degrade',
@@ -117,28 +135,25 @@ export const taskMachine = setup({
   context: ({ input }) => ({ ...input, status: 'PENDING', attempts: 0, failureCounts: {} }),
   initial: 'PENDING',
   on: {
-    CANCEL: { target: '.CANCELLED' },
+    CANCEL: { target: '.CANCELLED', actions: { type: 'moveTo', params: 'CANCELLED' } },
   },
   states: {
     PENDING: {
-      entry: [{ type: 'enter', params: 'PENDING' }, { type: 'setStatus', params: 'PENDING' }],
-      on: { ASSIGN: 'ASSIGNED' },
+      entry: { type: 'enter', params: 'PENDING' },
+      on: { ASSIGN: { target: 'ASSIGNED', actions: { type: 'moveTo', params: 'ASSIGNED' } } },
     },
     ASSIGNED: {
-      entry: [{ type: 'enter', params: 'ASSIGNED' }, { type: 'setStatus', params: 'ASSIGNED' }],
+      entry: { type: 'enter', params: 'ASSIGNED' },
       on: {
-        START: {
-          target: 'IN_PROGRESS',
-          actions: assign(({ context, event }) => ({
-            attempts: context.attempts + 1,
-            startedAt: event.at,
-            deadlineAt: event.deadlineAt,
-          })),
-        },
+        // Straight to the right child: no transient step for the common untimed attempt.
+        START: [
+          { guard: 'startsTimed', target: 'IN_PROGRESS.timed', actions: 'begin' },
+          { target: 'IN_PROGRESS.untimed', actions: 'begin' },
+        ],
       },
     },
     IN_PROGRESS: {
-      entry: [{ type: 'enter', params: 'IN_PROGRESS' }, { type: 'setStatus', params: 'IN_PROGRESS' }],
+      entry: { type: 'enter', params: 'IN_PROGRESS' },
       initial: 'check',
       states: {
         check: { always: [{ guard: 'hasDeadline', target: 'timed' }, { target: 'untimed' }] },
@@ -165,12 +180,19 @@ export const taskMachine = setup({
         SUCCEED: {
           guard: 'isCurrentAttempt',
           target: 'SUCCEEDED',
-          actions: assign(({ event }) => ({ output: event.output, error: undefined })),
+          actions: assign(({ context, event }) => ({
+            status: 'SUCCEEDED' as const,
+            prev: context.status,
+            output: event.output,
+            error: undefined,
+          })),
         },
         FAIL: {
           guard: 'isCurrentAttempt',
           target: 'FAILED',
           actions: assign(({ context, event }) => ({
+            status: 'FAILED' as const,
+            prev: context.status,
             error: event.error,
             decision: event.decision,
             failedAt: event.at,
@@ -183,7 +205,7 @@ export const taskMachine = setup({
       },
     },
     FAILED: {
-      entry: [{ type: 'enter', params: 'FAILED' }, { type: 'setStatus', params: 'FAILED' }],
+      entry: { type: 'enter', params: 'FAILED' },
       always: [
         {
           guard: 'decidedRetry',
@@ -191,6 +213,8 @@ export const taskMachine = setup({
           actions: assign(({ context }) => {
             const d = context.decision as Extract<TaskDecision, { action: 'retry' }>;
             return {
+              status: 'RETRY_WAIT' as const,
+              prev: context.status,
               agent: d.agent,
               retryAt: (context.failedAt ?? 0) + d.delayMs,
               timeoutMs: d.timeoutMs ?? context.timeoutMs,
@@ -201,11 +225,13 @@ export const taskMachine = setup({
           guard: 'decidedDegrade',
           target: 'SUCCEEDED',
           actions: assign(({ context }) => ({
+            status: 'SUCCEEDED' as const,
+            prev: context.status,
             output: (context.decision as Extract<TaskDecision, { action: 'degrade' }>).output,
             degraded: true,
           })),
         },
-        { target: 'ESCALATED' },
+        { target: 'ESCALATED', actions: { type: 'moveTo', params: 'ESCALATED' } },
       ],
       on: {
         RETRY: { target: 'ASSIGNED', actions: 'renewBudget' },
@@ -213,34 +239,39 @@ export const taskMachine = setup({
       },
     },
     RETRY_WAIT: {
-      entry: [{ type: 'enter', params: 'RETRY_WAIT' }, { type: 'setStatus', params: 'RETRY_WAIT' }],
+      entry: { type: 'enter', params: 'RETRY_WAIT' },
       // The timer lives in a child so RESUME (after a restore) re-arms it without re-entering RETRY_WAIT.
       initial: 'waiting',
       states: {
         waiting: {
-          always: { guard: 'retryDue', target: '#task.ASSIGNED' },
-          after: { retryDelay: '#task.ASSIGNED' },
+          always: { guard: 'retryDue', target: '#task.ASSIGNED', actions: { type: 'moveTo', params: 'ASSIGNED' } },
+          after: { retryDelay: { target: '#task.ASSIGNED', actions: { type: 'moveTo', params: 'ASSIGNED' } } },
         },
       },
       on: { RESUME: '.waiting' },
     },
     ESCALATED: {
-      entry: [{ type: 'enter', params: 'ESCALATED' }, { type: 'setStatus', params: 'ESCALATED' }],
+      entry: { type: 'enter', params: 'ESCALATED' },
       on: {
         RETRY: { target: 'ASSIGNED', actions: 'renewBudget' },
         RESOLVE: {
           target: 'SUCCEEDED',
-          actions: assign(({ event }) => ({ output: event.output, resolvedBy: 'human' as const })),
+          actions: assign(({ context, event }) => ({
+            status: 'SUCCEEDED' as const,
+            prev: context.status,
+            output: event.output,
+            resolvedBy: 'human' as const,
+          })),
         },
       },
     },
     SUCCEEDED: {
       type: 'final',
-      entry: [{ type: 'enter', params: 'SUCCEEDED' }, { type: 'setStatus', params: 'SUCCEEDED' }],
+      entry: { type: 'enter', params: 'SUCCEEDED' },
     },
     CANCELLED: {
       type: 'final',
-      entry: [{ type: 'enter', params: 'CANCELLED' }, { type: 'setStatus', params: 'CANCELLED' }],
+      entry: { type: 'enter', params: 'CANCELLED' },
     },
   },
 });

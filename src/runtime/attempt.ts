@@ -11,9 +11,30 @@ export interface Attempt {
   /** the breaker epoch at admission: tells a half-open probe from an older call */
   epoch: number;
   startedAt: number;
-  controller: AbortController;
   usage: Usage;
   timeoutMs?: number;
+  timer?: NodeJS.Timeout;
+  /** made the first time the agent reads ctx.signal: most attempts never do */
+  controller?: AbortController;
+  aborted?: { reason: unknown };
+}
+
+export function newAttempt(taskId: string, number: number, agent: string, epoch: number, startedAt: number, timeoutMs: number | undefined): Attempt {
+  return { taskId, number, agent, epoch, startedAt, usage: {}, timeoutMs, timer: undefined, controller: undefined, aborted: undefined };
+}
+
+export function signalOf(a: Attempt): AbortSignal {
+  if (!a.controller) {
+    a.controller = new AbortController();
+    if (a.aborted) a.controller.abort(a.aborted.reason);
+  }
+  return a.controller.signal;
+}
+
+export function abortAttempt(a: Attempt, reason: unknown): void {
+  if (a.aborted) return;
+  a.aborted = { reason };
+  a.controller?.abort(reason);
 }
 
 export interface AttemptHooks {
@@ -28,7 +49,9 @@ export function runAttempt(run: RunFn, entry: TaskEntry, attempt: Attempt, hooks
   const c = entry.context;
   let log: Logger | undefined;
   const ctx = {
-    signal: attempt.controller.signal,
+    get signal() {
+      return signalOf(attempt);
+    },
     attempt: attempt.number,
     timeoutMs: attempt.timeoutMs,
     checkpoint: c.checkpoint,

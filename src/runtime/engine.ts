@@ -9,7 +9,7 @@ import { classifyError } from '../policy/classify.ts';
 import { decideRetry } from '../policy/decide.ts';
 import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrategy } from '../policy/recovery.ts';
 import type { ErrorKind, TaskError, TransitionRecord, Usage } from '../types.ts';
-import { runAttempt, type Attempt } from './attempt.ts';
+import { abortAttempt, newAttempt, runAttempt, type Attempt } from './attempt.ts';
 import type { Queue } from './queue.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
@@ -85,19 +85,23 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   }
 
+  /** Concurrency is counted here (a Set's size); the machine only hears about half-open probes. */
+  function admitsNow(slot: AgentSlot): boolean {
+    return slot.running.size < slot.cfg.concurrency && admits(agentContext(slot));
+  }
+
   function drain(slot: AgentSlot, name: string) {
-    while (slot.queue.size > 0 && admits(agentContext(slot))) {
+    while (slot.queue.size > 0 && admitsNow(slot)) {
       const id = slot.queue.shift() as string;
       const entry = tasks.get(id);
       // A queued id may be stale: cancelled, or re-routed to another agent meanwhile.
       if (!entry || entry.context.status !== 'ASSIGNED' || entry.context.agent !== name) continue;
       const before = agentContext(slot);
-      slot.ref.send({ type: 'ACQUIRE', at: now() });
+      if (before.circuit === 'HALF_OPEN') slot.ref.send({ type: 'ACQUIRE', at: now() });
       start(entry, slot, before.epoch);
-      // Pumped from inside the agent's own transition (its RUNNING, CLOSED or HALF_OPEN record), ACQUIRE
-      // waits in the agent's mailbox and the snapshot does not count it yet: admitting more on that stale
-      // count would break the concurrency limit and the half-open probe limit. Admit one, resume after.
-      if (agentContext(slot) === before) {
+      // Pumped from inside the agent's own transition (its HALF_OPEN record), ACQUIRE waits in the
+      // agent's mailbox and the probe count is stale: admit one probe, resume after.
+      if (before.circuit === 'HALF_OPEN' && agentContext(slot) === before) {
         queueMicrotask(() => pump(name));
         return;
       }
@@ -107,27 +111,25 @@ export function createEngine(deps: EngineDeps): Engine {
   function start(entry: TaskEntry, slot: AgentSlot, epoch: number) {
     const c = entry.context;
     const at = now();
-    const external = !slot.cfg.run;
+    const run = slot.cfg.run;
     const timeoutMs = c.timeoutMs ?? slot.cfg.timeoutMs;
-    const limit = external ? slot.cfg.heartbeatTimeoutMs : timeoutMs;
+    // An external attempt's deadline (heartbeats) is the machine's: it must survive a restart.
+    // An in-process attempt's timeout is the runtime's: a restart fails that attempt anyway.
+    const hb = slot.cfg.heartbeatTimeoutMs;
+    const deadlineAt = !run && hb !== undefined ? at + hb : undefined;
     // Read before START: when pump runs inside the task's own transition, START is queued, not yet applied.
     const actor = deps.live(entry);
     const number = (actor?.getSnapshot().context.attempts ?? c.attempts) + 1;
-    actor?.send({ type: 'START', at, deadlineAt: limit === undefined ? undefined : at + limit });
-    const attempt: Attempt = {
-      taskId: c.id,
-      number,
-      agent: slot.cfg.name,
-      epoch,
-      startedAt: at,
-      controller: new AbortController(),
-      usage: {},
-      timeoutMs: external ? undefined : timeoutMs,
-    };
+    actor?.send({ type: 'START', at, deadlineAt });
+    const attempt = newAttempt(c.id, number, slot.cfg.name, epoch, at, run ? timeoutMs : undefined);
     attempts.set(c.id, attempt);
     slot.running.add(c.id);
-    if (external || !slot.cfg.run) return;
-    runAttempt(slot.cfg.run, entry, attempt, {
+    if (!run) return;
+    attempt.timer = setTimeout(() => {
+      void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
+    }, timeoutMs);
+    attempt.timer.unref?.();
+    runAttempt(run, entry, attempt, {
       logger,
       onCheckpoint: (data) => {
         if (attempts.get(c.id) !== attempt) return;
@@ -135,18 +137,24 @@ export function createEngine(deps: EngineDeps): Engine {
         deps.onCheckpoint(c.id, attempt.number, data);
       },
       onUsage: (u) => addUsage(attempt.usage, u),
-      onSuccess: (output) => complete(c.id, attempt.number, output),
-      onFailure: (err) => void fail(c.id, attempt.number, err),
+      onSuccess: (output) => complete(c.id, number, output),
+      onFailure: (err) => void fail(c.id, number, err),
     });
   }
 
-  /** Frees the attempt's slot and tells the breaker how the call went. */
+  /** Frees the attempt's slot and tells the breaker what it needs to know: failures, and probe results. */
   function release(attempt: Attempt, kind: ErrorKind | undefined) {
     attempts.delete(attempt.taskId);
+    if (attempt.timer) clearTimeout(attempt.timer);
     const slot = agents.get(attempt.agent);
     if (!slot) return;
     slot.running.delete(attempt.taskId);
-    slot.ref.send({ type: 'RELEASE', at: now(), outcome: callOutcome(kind), epoch: attempt.epoch });
+    const outcome = callOutcome(kind);
+    const c = agentContext(slot);
+    const probe = c.circuit === 'HALF_OPEN' && attempt.epoch === c.epoch;
+    if (probe || (c.circuit === 'CLOSED' && outcome === 'failure')) {
+      slot.ref.send({ type: 'RELEASE', at: now(), outcome, epoch: attempt.epoch });
+    }
   }
 
   function complete(id: string, number: number, output: unknown) {
@@ -162,7 +170,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const entry = tasks.get(id);
     if (!attempt || attempt.number !== number || !entry?.actor) return;
     const error = classified ?? classifyError(err, now(), deps.config.classifyError);
-    attempt.controller.abort(error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
+    abortAttempt(attempt, error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
     release(attempt, error.kind);
     logFailure(attempt, error);
     const decision = await decide(entry, error, attempt.timeoutMs);
@@ -193,16 +201,8 @@ export function createEngine(deps: EngineDeps): Engine {
   function adopt(entry: TaskEntry) {
     const slot = agents.get(entry.context.agent);
     if (!slot) return;
-    slot.ref.send({ type: 'ACQUIRE', at: now(), force: true });
-    const attempt: Attempt = {
-      taskId: entry.id,
-      number: entry.context.attempts,
-      agent: slot.cfg.name,
-      epoch: agentContext(slot).epoch,
-      startedAt: entry.context.startedAt ?? now(),
-      controller: new AbortController(),
-      usage: {},
-    };
+    // Epoch -1: never mistaken for a probe of the circuit's current half-open period.
+    const attempt = newAttempt(entry.id, entry.context.attempts, slot.cfg.name, -1, entry.context.startedAt ?? now(), undefined);
     attempts.set(entry.id, attempt);
     slot.running.add(entry.id);
     deps.live(entry)?.send({ type: 'RESUME' });
@@ -286,7 +286,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (record.to !== 'CANCELLED') return;
       const attempt = attempts.get(entry.id);
       if (!attempt) return;
-      attempt.controller.abort(new DOMException('task cancelled', 'AbortError'));
+      abortAttempt(attempt, new DOMException('task cancelled', 'AbortError'));
       release(attempt, 'cancelled');
       pump(attempt.agent);
     },

@@ -32,7 +32,11 @@ export function createRecordBus(now: () => number, onListenerError: (err: unknow
 
   return {
     publish(fact) {
-      const record = { ...fact, seq: ++seq, at: now() } as TransitionRecord;
+      // Stamped in place: the fact is a fresh object from the machine, and a spread copy per record
+      // would give every record its own hidden class.
+      const record = fact as TransitionRecord;
+      record.seq = ++seq;
+      record.at = now();
       pending.push(record);
       if (delivering) return record;
       delivering = true;

@@ -40,7 +40,7 @@ export function supervisorInput(config: ResolvedConfig, s: ResolvedSupervisorCon
     children: s.children.map((c): ChildSpec => {
       if (typeof c !== 'string') return { kind: 'supervisor', name: c.name, restart: 'permanent', input: supervisorInput(config, c, true) };
       const a = config.agents[c]!;
-      return { kind: 'agent', name: c, restart: a.restart, input: { name: c, restart: a.restart, breaker: a.breaker, concurrency: a.concurrency } };
+      return { kind: 'agent', name: c, restart: a.restart, input: { name: c, restart: a.restart, breaker: a.breaker } };
     }),
   };
 }

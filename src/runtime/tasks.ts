@@ -50,7 +50,17 @@ export function createTaskTable(): TaskTable {
 
   return {
     add(e) {
-      const entry: TaskEntry = { ...e, order: ordered.length };
+      const entry: TaskEntry = {
+        id: e.id,
+        order: ordered.length,
+        createdAt: e.createdAt,
+        updatedAt: e.updatedAt,
+        idempotencyKey: e.idempotencyKey,
+        actor: e.actor,
+        context: e.context,
+        history: e.history,
+        waiters: undefined,
+      };
       ordered.push(entry);
       byId.set(entry.id, entry);
       if (entry.idempotencyKey) byIdem.set(entry.idempotencyKey, entry);

@@ -10,6 +10,7 @@ import { emptyState, type PersistedState } from '../store/state.ts';
 import { openStore } from '../store/store.ts';
 import { TERMINAL_STATUSES, type AgentView, type Alert, type BreakerView, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
 import { createAgentHooks } from './agent-hooks.ts';
+import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
 import { createLogger } from './logger.ts';
@@ -345,7 +346,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         clearInterval(sweeper);
         for (const entry of tasks.all()) entry.actor?.stop();
         for (const slot of agents.values()) {
-          for (const id of slot.running) engine.attempt(id)?.controller.abort(new DOMException('warden stopping', 'AbortError'));
+          for (const id of slot.running) {
+            const attempt = engine.attempt(id);
+            if (attempt) abortAttempt(attempt, new DOMException('warden stopping', 'AbortError'));
+          }
         }
         supervisor?.actor.stop();
         await hooks.stopAll(order);
