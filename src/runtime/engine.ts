@@ -43,6 +43,8 @@ export interface EngineDeps {
   live(entry: TaskEntry): TaskActor | undefined;
   /** journals a checkpoint (not a state change, but part of the task's state) */
   onCheckpoint(taskId: string, attempt: number, data: unknown): void;
+  /** journals an agent whose breaker counted a failure without changing state */
+  onAgentChange(agent: string): void;
 }
 
 export interface Engine {
@@ -152,9 +154,9 @@ export function createEngine(deps: EngineDeps): Engine {
     const outcome = callOutcome(kind);
     const c = agentContext(slot);
     const probe = c.circuit === 'HALF_OPEN' && attempt.epoch === c.epoch;
-    if (probe || (c.circuit === 'CLOSED' && outcome === 'failure')) {
-      slot.ref.send({ type: 'RELEASE', at: now(), outcome, epoch: attempt.epoch });
-    }
+    const counted = c.circuit === 'CLOSED' && outcome === 'failure';
+    if (probe || counted) slot.ref.send({ type: 'RELEASE', at: now(), outcome, epoch: attempt.epoch });
+    if (counted && agentContext(slot).circuit === 'CLOSED') deps.onAgentChange(attempt.agent);
   }
 
   function complete(id: string, number: number, output: unknown) {

@@ -13,6 +13,7 @@ export interface Persistence {
   record(r: TransitionRecord): void;
   alert(a: Alert): void;
   checkpoint(id: string, attempt: number, data: unknown): void;
+  agent(name: string): void;
   /** resolves once everything recorded so far is durable */
   durable(): Promise<void>;
   /** writes buffered journal lines now */
@@ -103,6 +104,11 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       journal.append({ a });
       written();
     },
+    agent(name) {
+      const slot = agents.get(name);
+      if (slot) journal.append({ ag: { id: name, state: agentState(slot.ref.getSnapshot().context as AgentContext) } });
+      written();
+    },
     checkpoint(id, attempt, data) {
       journal.append({ c: { id, attempt, data } });
       written();
@@ -132,7 +138,9 @@ export function taskPatch(entry: TaskEntry, r: TransitionRecord): TaskPatch {
 }
 
 function persistedTask(e: TaskEntry): PersistedTask {
-  const { decision, ...ctx } = e.context;
+  // The live actor's context: a checkpoint saved during an attempt is there before any transition.
+  const live = (e.actor?.getSnapshot().context as TaskEntry['context'] | undefined) ?? e.context;
+  const { decision, ...ctx } = live;
   return { ctx, createdAt: e.createdAt, updatedAt: e.updatedAt, idempotencyKey: e.idempotencyKey, history: e.history };
 }
 

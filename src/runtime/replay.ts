@@ -6,6 +6,8 @@ import type { TransitionRecord } from '../types.ts';
 export interface Replay {
   remember(r: TransitionRecord): void;
   since(seq: number, limit?: number): TransitionRecord[];
+  /** every record of one task, from the journal files (a slow path: it reads them all) */
+  ofTask(id: string): TransitionRecord[];
 }
 
 export function createReplay(opts: { capacity: number; journalDir?: () => string | undefined; flush?: () => void }): Replay {
@@ -16,14 +18,14 @@ export function createReplay(opts: { capacity: number; journalDir?: () => string
     return ring.length < opts.capacity ? ring : [...ring.slice(head), ...ring.slice(0, head)];
   }
 
-  function fromJournal(seq: number, limit: number): TransitionRecord[] {
+  function scan(keep: (r: TransitionRecord) => boolean, limit: number): TransitionRecord[] {
     const dir = opts.journalDir?.();
     if (!dir) return [];
     opts.flush?.();
     const out: TransitionRecord[] = [];
     for (const file of journalFiles(dir, 0)) {
       for (const line of readJournalFile(file).lines) {
-        if ('r' in line && line.r.seq > seq) out.push(line.r);
+        if ('r' in line && keep(line.r)) out.push(line.r);
         if (out.length >= limit) return out;
       }
     }
@@ -31,6 +33,7 @@ export function createReplay(opts: { capacity: number; journalDir?: () => string
   }
 
   return {
+    ofTask: (id) => scan((r) => r.kind === 'task' && r.id === id, Number.MAX_SAFE_INTEGER),
     remember(r) {
       if (ring.length < opts.capacity) ring.push(r);
       else {
@@ -42,7 +45,7 @@ export function createReplay(opts: { capacity: number; journalDir?: () => string
       const mem = recent();
       const first = mem[0];
       if (!first || first.seq <= seq + 1) return mem.filter((r) => r.seq > seq).slice(0, limit);
-      return fromJournal(seq, limit);
+      return scan((r) => r.seq > seq, limit);
     },
   };
 }

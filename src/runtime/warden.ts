@@ -148,6 +148,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     logger,
     live,
     onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
+    onAgentChange: (name) => persistence?.agent(name),
   });
   const hooks = createAgentHooks({ agents, engine, now, random, logger });
 
@@ -401,7 +402,12 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     },
 
     history(id) {
-      return [...mustGet(id).history];
+      const entry = typeof id === 'string' ? tasks.get(id) : undefined;
+      if (entry) return [...entry.history];
+      // A task past its retention left memory and the snapshot; its records are still in the journal.
+      const archived = typeof id === 'string' ? replay.ofTask(id) : [];
+      if (archived.length > 0) return archived;
+      throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
     },
 
     cancel: (id) => command(id, { type: 'CANCEL' }, 'cancel'),

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WardenError } from '../errors.ts';
+import { AGENT_LIFECYCLES, CIRCUIT_STATES, TASK_STATUSES } from '../types.ts';
 import type { JournalLine } from './state.ts';
 
 export type Durability = 'write' | 'fsync';
@@ -34,6 +35,8 @@ export function openJournal(dir: string, opts: { durability: Durability; n: numb
   const file = path.join(dir, LIVE_JOURNAL);
   let fd = fs.openSync(file, 'a');
   let n = opts.n;
+  // A live journal that holds no line yet (fresh, or just rotated) has nothing to rotate.
+  let rotatedAt = fs.fstatSync(fd).size === 0 ? n : -1;
   let buffer: string[] = [];
   let scheduled = false;
   let batch = 0; // batches handed to the OS
@@ -117,10 +120,13 @@ export function openJournal(dir: string, opts: { durability: Durability; n: numb
     flushSync,
     rotate() {
       flushSync();
+      // Nothing since the last rotation: renaming the empty live file would clobber that segment.
+      if (n === rotatedAt) return;
       if (opts.durability === 'fsync') fs.fdatasyncSync(fd);
       fs.closeSync(fd);
       fs.renameSync(file, path.join(dir, segmentName(n)));
       fd = fs.openSync(file, 'a');
+      rotatedAt = n;
     },
     async close() {
       flushSync();
@@ -209,9 +215,35 @@ function lineProblem(x: unknown): string | undefined {
     if (typeof r !== 'object' || r === null || typeof r.id !== 'string' || typeof r.to !== 'string' || !Number.isSafeInteger(r.seq)) {
       return 'has a malformed transition record';
     }
-    if (!('task' in o || 'agent' in o || 'sup' in o)) return 'has a record without its state';
-    return undefined;
+    if ('task' in o) return stateProblem('task', o.task);
+    if ('agent' in o) return stateProblem('agent', o.agent);
+    if ('sup' in o) return stateProblem('supervisor', o.sup);
+    return 'has a record without its state';
   }
   if ('c' in o || 'a' in o) return undefined;
+  if ('ag' in o) {
+    const ag = o.ag as { id?: unknown; state?: unknown } | null;
+    if (typeof ag?.id !== 'string') return 'has a malformed agent state';
+    return stateProblem('agent', ag.state);
+  }
   return 'is not a known kind of journal line';
+}
+
+/** The states a line names must be ones the machines still have. */
+function stateProblem(kind: string, s: unknown): string | undefined {
+  const o = s as Record<string, unknown> | null;
+  if (typeof o !== 'object' || o === null) return `has no ${kind} state`;
+  if (kind === 'task' && !(TASK_STATUSES as readonly unknown[]).includes(o.status)) {
+    return `names a task status the machines do not have: ${JSON.stringify(o.status)}`;
+  }
+  if (kind === 'agent') {
+    if (!(CIRCUIT_STATES as readonly unknown[]).includes(o.circuit)) return `names a circuit state the machines do not have: ${JSON.stringify(o.circuit)}`;
+    if (!(AGENT_LIFECYCLES as readonly unknown[]).includes(o.lifecycle)) {
+      return `names an agent lifecycle the machines do not have: ${JSON.stringify(o.lifecycle)}`;
+    }
+  }
+  if (kind === 'supervisor' && !['RUNNING', 'RESTARTING', 'ESCALATED', 'STOPPED'].includes(o.status as string)) {
+    return `names a supervisor status the machines do not have: ${JSON.stringify(o.status)}`;
+  }
+  return undefined;
 }

@@ -50,7 +50,7 @@ export interface PersistedState {
 
 /**
  * One line of the journal. `r` lines are state changes (with the state they led to);
- * `c` lines are checkpoints; `a` lines are alerts. Every line has a number `n`, one more than the
+ * `c` lines are checkpoints; `ag` lines agent changes without a transition; `a` lines are alerts. Every line has a number `n`, one more than the
  * line before it, so replay is ordered and a gap or a repeat is detected.
  */
 export type JournalLine =
@@ -58,6 +58,8 @@ export type JournalLine =
   | { n: number; r: TransitionRecord; agent: AgentState }
   | { n: number; r: TransitionRecord; sup: SupervisorState }
   | { n: number; c: { id: string; attempt: number; data: unknown } }
+  /** an agent's state changed without a transition (a failure counted toward its breaker) */
+  | { n: number; ag: { id: string; state: AgentState } }
   | { n: number; a: Alert };
 
 export function emptyState(): PersistedState {
@@ -72,6 +74,10 @@ export function applyLine(state: PersistedState, line: JournalLine, maxAlerts: n
     // A checkpoint can be journaled before its attempt's IN_PROGRESS line (it is saved while START is still queued).
     const t = state.tasks[line.c.id];
     if (t) t.ctx.checkpoint = line.c.data;
+    return;
+  }
+  if ('ag' in line) {
+    state.agents[line.ag.id] = line.ag.state;
     return;
   }
   if ('a' in line) {

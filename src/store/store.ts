@@ -24,26 +24,38 @@ export async function openStore(dir: string, opts: { durability: Durability; max
   replayJournal(dir, restored, opts.maxAlerts, warnings);
   const journal = openJournal(dir, { durability: opts.durability, n: restored.n, onError: opts.onError });
   let writing: Promise<void> | undefined;
+  let queued: Promise<void> | undefined;
+
+  async function write(build: (n: number) => PersistedState) {
+    journal.flushSync();
+    const state = build(journal.n);
+    journal.rotate();
+    await writeSnapshot(dir, state);
+  }
+
+  function snapshot(build: (n: number) => PersistedState): Promise<void> {
+    // One write at a time; one asked for meanwhile runs after it, so the last snapshot has the latest state.
+    if (writing) {
+      queued ??= writing.catch(() => {}).then(() => {
+        queued = undefined;
+        return snapshot(build);
+      });
+      return queued;
+    }
+    const current = write(build).finally(() => {
+      if (writing === current) writing = undefined;
+    });
+    writing = current;
+    return current;
+  }
 
   return {
     restored,
     warnings,
     journal,
-    snapshot(build) {
-      writing ??= (async () => {
-        try {
-          journal.flushSync();
-          const state = build(journal.n);
-          journal.rotate();
-          await writeSnapshot(dir, state);
-        } finally {
-          writing = undefined;
-        }
-      })();
-      return writing;
-    },
+    snapshot,
     async close() {
-      await writing;
+      await Promise.allSettled([writing, queued]);
       await journal.close();
     },
   };

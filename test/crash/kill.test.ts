@@ -99,9 +99,9 @@ function killDelay(rng: () => number): number {
 describe('crash test: SIGKILL at random moments, restart, until every task is terminal', () => {
   it(`${TOTAL} tasks, at least ${KILLS} kills, nothing acknowledged lost`, async () => {
     const seed = process.env.WARDEN_CRASH_SEED ? Number(process.env.WARDEN_CRASH_SEED) : Math.floor(Math.random() * 2 ** 31);
-    const tag = `crash test seed=${seed} (rerun with WARDEN_CRASH_SEED=${seed})`;
-    const rng = mulberry32(seed);
     const base = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-crash-'));
+    const tag = `crash test seed=${seed} (rerun with WARDEN_CRASH_SEED=${seed}; data kept in ${base})`;
+    const rng = mulberry32(seed);
     const dataDir = path.join(base, 'data');
     const sideFile = path.join(base, 'side-effects.txt');
     fs.writeFileSync(sideFile, '');
@@ -187,7 +187,7 @@ describe('crash test: SIGKILL at random moments, restart, until every task is te
       const torn = w.alerts({ limit: 10_000 }).filter((a) => a.component === 'store').length;
       const early = runs.filter((r) => r.killed && (r.killAfterMs ?? 99) < 5).length;
       console.log(
-        `${tag}: ${runs.length} runs, ${kills} kills (${early} within 5 ms of BOOT), ${succeeded} SUCCEEDED, ${escalated} ESCALATED, ` +
+        `crash test seed=${seed}: ${runs.length} runs, ${kills} kills (${early} within 5 ms of BOOT), ${succeeded} SUCCEEDED, ${escalated} ESCALATED, ` +
           `${crashes} crash failures, ${torn} torn-line warnings, ${side.size} side effects; ${Math.round(spawnMs)} ms of processes`,
       );
     } finally {

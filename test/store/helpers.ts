@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pino } from 'pino';
-import { afterEach } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { createWarden, isWardenError, type Warden, type WardenConfig, type WardenError, type WardenOptions } from '../../src/index.ts';
 
 const made: string[] = [];
@@ -138,4 +138,41 @@ export function writeLines(file: string, lines: readonly string[]): void {
 export function renumber(line: string, n: number): string {
   const o = JSON.parse(line) as Record<string, unknown>;
   return JSON.stringify({ ...o, n });
+}
+
+const realSetTimeout = globalThis.setTimeout;
+
+/** Waits real time, also while vitest's fake timers are installed. */
+export function realSleep(ms: number): Promise<void> {
+  return new Promise((r) => realSetTimeout(r, ms));
+}
+
+/**
+ * Waits until no snapshot write of a dropped instance is under way (lowdb writes `.state.json.tmp`,
+ * then renames it). A write still in flight would race the next instance's own snapshot for that
+ * temp file — two processes never share a data dir, so that race belongs to the simulation only.
+ */
+export async function snapshotSettled(dir: string): Promise<void> {
+  const tmp = path.join(dir, '.state.json.tmp');
+  let quiet = 0;
+  for (let i = 0; i < 200 && quiet < 3; i++) {
+    await turns(2);
+    await realSleep(5);
+    quiet = fs.existsSync(tmp) ? 0 : quiet + 1;
+  }
+}
+
+/**
+ * Drops a running warden on `dir` as a SIGKILL would, once its group commit went out: lets a snapshot
+ * on its way land, then removes every fake timer (the dropped instance's retry timers, deadlines,
+ * snapshot interval) so nothing of it can write into the directory again. Needs vitest fake timers
+ * for setTimeout/setInterval/Date (not setImmediate).
+ */
+export async function dropLikeACrash(dir: string): Promise<void> {
+  await turns(3);
+  await snapshotSettled(dir);
+  // clearAllTimers also winds the fake clock back to where it started: keep the time.
+  const at = Date.now();
+  vi.clearAllTimers();
+  vi.setSystemTime(at);
 }

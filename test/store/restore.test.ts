@@ -2,17 +2,16 @@
 //
 // vitest's fake clock drives Date, setTimeout and setInterval; setImmediate stays real because the
 // journal's group commit goes out in one. A "crash" drops the instance without stop() once its group
-// commit is written, then vi.clearAllTimers() removes its armed timers so it can never write again.
+// commit is written (dropLikeACrash: its armed timers are removed so it can never write again).
+// The real-process version is test/crash/kill.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RunContext, TaskInfo, Warden } from '../../src/index.ts';
 import { readJournalFile } from '../../src/store/journal.ts';
-import { external, rejection, tmpDir, turns, useStoreHarness, wardenOn, type StoreConfig } from './helpers.ts';
+import { dropLikeACrash, external, rejection, tmpDir, turns, useStoreHarness, wardenOn, type StoreConfig } from './helpers.ts';
 
 useStoreHarness();
-
-const realSetTimeout = globalThis.setTimeout;
 
 beforeEach(() => {
   vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00.000Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
@@ -26,23 +25,12 @@ async function advance(ms: number): Promise<void> {
   await turns(3);
 }
 
-/** Drops a running warden as a SIGKILL would, after its last group commit went out. */
-async function crash(): Promise<void> {
-  await turns(3);
-  await new Promise<void>((r) => realSetTimeout(r, 10)); // a snapshot on its way to disk lands
-  await turns(3);
-  // clearAllTimers also winds the fake clock back to where it started: keep the time.
-  const at = Date.now();
-  vi.clearAllTimers();
-  vi.setSystemTime(at);
-}
-
 const END_STATES = ['stop', 'crash'] as const;
 type Ending = (typeof END_STATES)[number];
 
-async function end(w: Warden, how: Ending): Promise<void> {
+async function end(w: Warden, how: Ending, dir: string): Promise<void> {
   if (how === 'stop') await w.stop();
-  else await crash();
+  else await dropLikeACrash(dir);
 }
 
 async function started(dir: string, config: StoreConfig): Promise<Warden> {
@@ -63,7 +51,7 @@ describe.each(END_STATES)('after %s', (how) => {
     const retryAt = Date.now() + 10_000;
     expect(a.get(id)).toMatchObject({ status: 'RETRY_WAIT', nextRetryAt: new Date(retryAt).toISOString() });
     await advance(4_000);
-    await end(a, how);
+    await end(a, how, dir);
 
     const b = await started(dir, config);
     expect(b.get(id)).toMatchObject({ status: 'RETRY_WAIT', attempts: 1, nextRetryAt: new Date(retryAt).toISOString() });
@@ -81,7 +69,7 @@ describe.each(END_STATES)('after %s', (how) => {
     const a = await started(dir, config);
     const { id } = await a.submit({ agent: 'ext' });
     await a.reportFailure(id, { status: 503 });
-    await end(a, how);
+    await end(a, how, dir);
     vi.setSystemTime(Date.now() + 60_000); // down for a minute
 
     const b = await started(dir, config);
@@ -108,7 +96,7 @@ describe.each(END_STATES)('after %s', (how) => {
     const queued = await a.submit({ agent: 'ext' });
     expect(a.get(queued.id)?.status).toBe('ASSIGNED');
     await advance(3_000);
-    await end(a, how);
+    await end(a, how, dir);
 
     const b = await started(dir, config);
     expect(b.breakers()[0]).toMatchObject({ state: 'OPEN', halfOpenAt: new Date(openedAt + 10_000).toISOString() });
@@ -132,7 +120,7 @@ describe.each(END_STATES)('after %s', (how) => {
     for (let i = 0; i < 2; i++) await a.reportFailure((await a.submit({ agent: 'ext' })).id, { status: 503 });
     const queued = await a.submit({ agent: 'ext' });
     expect(a.breakers()[0]?.state).toBe('OPEN');
-    await end(a, how);
+    await end(a, how, dir);
     vi.setSystemTime(Date.now() + 60_000);
 
     const b = await started(dir, config);
@@ -147,7 +135,7 @@ describe.each(END_STATES)('after %s', (how) => {
     const config = { agents: { ext: external }, taskTypes: retryIn10s };
     const a = await started(dir, config);
     const { id } = await a.submit({ agent: 'ext', input: { job: 7 } });
-    await end(a, how);
+    await end(a, how, dir);
 
     const b = await started(dir, config);
     await advance(0);
@@ -166,7 +154,7 @@ describe.each(END_STATES)('after %s', (how) => {
     const a = await started(dir, config);
     const { id } = await a.submit({ agent: 'ext' });
     await advance(2_000);
-    await end(a, how);
+    await end(a, how, dir);
 
     const b = await started(dir, config);
     await advance(2_999);
@@ -181,13 +169,13 @@ describe.each(END_STATES)('after %s', (how) => {
     const config = { agents: { ext: external } };
     const a = await started(dir, config);
     const first = await a.submit({ agent: 'ext', idempotencyKey: 'order-1' });
-    await end(a, how);
+    await end(a, how, dir);
 
     const b = await started(dir, config);
     expect(await b.submit({ agent: 'ext', idempotencyKey: 'order-1' })).toEqual({ id: first.id, created: false });
     const second = await b.submit({ agent: 'ext', idempotencyKey: 'order-2' });
     expect(second.created).toBe(true);
-    await end(b, how);
+    await end(b, how, dir);
 
     const c = await started(dir, config);
     expect(await c.submit({ agent: 'ext', idempotencyKey: 'order-1' })).toEqual({ id: first.id, created: false });
@@ -205,7 +193,7 @@ describe.each(END_STATES)('after %s', (how) => {
     await a.reportFailure(id, { status: 401, message: 'bad key' });
     const alerts = a.alerts();
     expect(alerts).toEqual([expect.objectContaining({ level: 'CRITICAL', component: `task:${id}` })]);
-    await end(a, how);
+    await end(a, how, dir);
 
     const b = await started(dir, config);
     expect(b.alerts()).toEqual(alerts);
@@ -239,7 +227,7 @@ describe('an in-process task that was IN_PROGRESS when the process died', () => 
     const { id } = await a.submit({ agent: 'coder' });
     await turns(3);
     expect(a.get(id)).toMatchObject({ status: 'IN_PROGRESS', attempts: 1, checkpoint: { step: 2, files: ['a.ts'] } });
-    await end(a, how);
+    await end(a, how, dir);
 
     const seenB: Array<{ attempt: number; checkpoint: unknown }> = [];
     const b = await started(dir, { agents: agents(seenB, false), taskTypes: retryIn10s });
@@ -260,7 +248,7 @@ describe('an in-process task that was IN_PROGRESS when the process died', () => 
     const a = await started(dir, { snapshotEvery: 1, agents: agents([], true), taskTypes: retryIn10s });
     const { id } = await a.submit({ agent: 'coder' });
     await turns(5);
-    await crash();
+    await dropLikeACrash(dir);
     const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as { n: number };
     const checkpointLine = readJournalFile(path.join(dir, fs.readdirSync(dir).filter((f) => f.startsWith('journal-')).sort().at(-1)!)).lines.find(
       (l) => 'c' in l && l.c.id === id,
@@ -280,7 +268,7 @@ describe('an in-process task that was IN_PROGRESS when the process died', () => 
     const dir = tmpDir();
     const a = await started(dir, { agents: agents([], true), taskTypes: retryIn10s });
     const { id } = await a.submit({ agent: 'coder', maxRetries: 0 });
-    await crash();
+    await dropLikeACrash(dir);
 
     const seenB: Array<{ attempt: number; checkpoint: unknown }> = [];
     const b = await started(dir, { agents: agents(seenB, false), taskTypes: retryIn10s });
@@ -322,7 +310,7 @@ describe('durability', () => {
     await a.reportSuccess(ids[0]!, 'done');
     await a.reportFailure(ids[1]!, { status: 401 });
     const before = ids.map((id) => a.get(id));
-    await crash();
+    await dropLikeACrash(dir);
 
     const b = await started(dir, config);
     expect(ids.map((id) => b.get(id))).toEqual(before);
@@ -331,7 +319,7 @@ describe('durability', () => {
     await b.stop();
 
     const c = await started(dir, config);
-    expect(c.get(more.id)?.status).toBe('ASSIGNED');
+    expect(c.get(more.id)?.status).toMatch(/^(ASSIGNED|IN_PROGRESS)$/);
     expect(c.get(ids[1]!)?.status).toBe('ESCALATED');
     await c.stop();
   });
@@ -352,5 +340,25 @@ describe('durability', () => {
     const w = wardenOn(dir, { agents: { ext: external } });
     expect((await rejection(w.start())).code).toBe('corrupt_state');
     expect((await rejection(w.start())).code).toBe('corrupt_state');
+  });
+});
+
+describe('retention', () => {
+  it('a finished task past its retention leaves the snapshot, but its history stays readable, also after a restart', async () => {
+    const dir = tmpDir();
+    const config = { retentionMs: 1_000, agents: { ext: external } };
+    const a = await started(dir, config);
+    const { id } = await a.submit({ agent: 'ext' });
+    await a.reportSuccess(id, 'ok');
+    const history = a.history(id);
+    await advance(5_000); // the sweep runs every max(1 s, retentionMs)
+    await a.stop();
+    const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as { tasks: Record<string, unknown> };
+    expect(Object.keys(state.tasks)).not.toContain(id);
+    expect(a.history(id)).toEqual(history);
+
+    const b = await started(dir, config);
+    expect(b.history(id)).toEqual(history);
+    await b.stop();
   });
 });
