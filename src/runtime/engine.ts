@@ -88,6 +88,23 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   /** Concurrency is counted here (a Set's size); the machine only hears about half-open probes. */
+  // A task waiting in a queue needs no actor: it rests as its context (a few hundred bytes instead of
+  // a few KiB) and live() revives it when it is dispatched. Done after the turn, outside any transition.
+  const sleepy = new Set<TaskEntry>();
+  function hibernateLater(entry: TaskEntry) {
+    if (sleepy.size === 0) setImmediate(hibernate);
+    sleepy.add(entry);
+  }
+  function hibernate() {
+    for (const entry of sleepy) {
+      if (entry.actor && entry.context.status === 'ASSIGNED' && !attempts.has(entry.id)) {
+        entry.actor.stop();
+        entry.actor = undefined;
+      }
+    }
+    sleepy.clear();
+  }
+
   function admitsNow(slot: AgentSlot): boolean {
     return slot.running.size < slot.cfg.concurrency && admits(agentContext(slot));
   }
@@ -279,6 +296,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (!slot) return;
       slot.queue.push(entry.id);
       pump(slot.cfg.name);
+      if (entry.context.status === 'ASSIGNED' && !attempts.has(entry.id)) hibernateLater(entry);
     },
     pump,
     complete,

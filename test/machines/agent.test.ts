@@ -1,9 +1,12 @@
-// The agent machine's circuit breaker and concurrency limit, against a reference model.
+// The agent machine's circuit breaker, against a reference model.
 // Standalone actor (no supervisor); time is simulated and every event carries `at = clock.now()`.
+// The machine knows nothing of concurrency or calls in flight: the runtime (src/runtime/engine.ts) counts
+// those, sends ACQUIRE only for a HALF_OPEN probe, and RELEASE only for a CLOSED failure or a probe's end.
+// The harness and the model here do the same.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock, type Actor } from 'xstate';
-import { admits, agentMachine, type AgentEmitted, type CallOutcome } from '../../machines/agent.ts';
+import { admits, agentMachine, type AgentContext, type AgentEmitted, type CallOutcome } from '../../machines/agent.ts';
 import { CIRCUIT_STATES, type BreakerOptions, type CircuitState, type TransitionFact } from '../../src/types.ts';
 
 type AgentActor = Actor<typeof agentMachine>;
@@ -12,6 +15,9 @@ interface Harness {
   actor: AgentActor;
   clock: SimulatedClock;
   facts: TransitionFact[];
+  /** the runtime's side, for the examples' `acquire`/`release`: the slot limit and the calls in flight */
+  concurrency: number;
+  inFlight: number;
 }
 
 /** `provided`: the delays the runtime provides (deadline minus now), which RESUME needs to re-arm a timer right. */
@@ -21,8 +27,8 @@ function harness(breaker: BreakerOptions, concurrency: number, delays: 'default'
     delays === 'default'
       ? agentMachine
       : agentMachine.provide({ delays: { openDelay: ({ context }) => Math.max(0, (context.openUntil ?? 0) - clock.now()) } });
-  const actor = createActor(machine, { clock, input: { name: 'coder', breaker, concurrency, restart: 'permanent' } });
-  const h: Harness = { actor, clock, facts: [] };
+  const actor = createActor(machine, { clock, input: { name: 'coder', breaker, restart: 'permanent' } });
+  const h: Harness = { actor, clock, facts: [], concurrency, inFlight: 0 };
   actor.on('transition', (e: AgentEmitted) => h.facts.push(e.fact));
   actor.start();
   actor.send({ type: 'STARTED', at: clock.now() });
@@ -49,16 +55,27 @@ const circuitOf = (h: Harness): string => {
 
 const pairs = (facts: readonly TransitionFact[]) => facts.map((f) => `${f.from ?? '∅'}>${f.to}:${f.event}`);
 
-/** Admits and acquires as the dispatcher does; returns the epoch to release with, or undefined if refused. */
+/** The runtime's rule (engine `release`): whether the end of a call admitted at `epoch` is told to the breaker. */
+function sendsRelease(c: AgentContext, epoch: number, outcome: CallOutcome): boolean {
+  const probe = c.circuit === 'HALF_OPEN' && epoch === c.epoch;
+  return probe || (c.circuit === 'CLOSED' && outcome === 'failure');
+}
+
+/** Admits and acquires as the dispatcher does (engine `drain`); returns the epoch to release with, or undefined if refused. */
 function acquire(h: Harness): number | undefined {
   const c = h.actor.getSnapshot().context;
-  if (!admits(c)) return undefined;
-  h.actor.send({ type: 'ACQUIRE', at: h.clock.now() });
+  if (h.inFlight >= h.concurrency || !admits(c)) return undefined;
+  if (c.circuit === 'HALF_OPEN') h.actor.send({ type: 'ACQUIRE', at: h.clock.now() });
+  h.inFlight += 1;
   return c.epoch;
 }
 
+/** Frees the slot and tells the breaker what the runtime tells it (engine `release`). */
 function release(h: Harness, epoch: number, outcome: CallOutcome): void {
-  h.actor.send({ type: 'RELEASE', at: h.clock.now(), outcome, epoch });
+  h.inFlight -= 1;
+  if (sendsRelease(h.actor.getSnapshot().context, epoch, outcome)) {
+    h.actor.send({ type: 'RELEASE', at: h.clock.now(), outcome, epoch });
+  }
 }
 
 /** One call start to finish at the current time. */
@@ -84,6 +101,7 @@ interface Call {
 
 interface AgentModel {
   readonly breaker: BreakerOptions;
+  /** the runtime's slot limit: counted here, as the runtime counts it, never by the machine */
   readonly concurrency: number;
   now: number;
   circuit: CircuitState;
@@ -106,10 +124,15 @@ interface ExpectedFact {
 const isProbe = (m: AgentModel, c: Call) => c.admittedIn === 'HALF_OPEN' && c.period === m.period;
 const openProbes = (m: AgentModel) => m.calls.filter((c) => isProbe(m, c)).length;
 
-function modelAdmits(m: AgentModel): boolean {
-  if (m.calls.length >= m.concurrency) return false;
+/** The breaker's answer alone: what the machine's `admits` must say (the agent is always RUNNING here). */
+function modelBreakerAdmits(m: AgentModel): boolean {
   if (m.circuit === 'CLOSED') return true;
   return m.circuit === 'HALF_OPEN' && openProbes(m) < m.breaker.halfOpenProbes;
+}
+
+/** The runtime's `admitsNow`: a free slot and the breaker's yes. */
+function modelAdmits(m: AgentModel): boolean {
+  return m.calls.length < m.concurrency && modelBreakerAdmits(m);
 }
 
 function enter(m: AgentModel, out: ExpectedFact[], to: CircuitState, event: string): void {
@@ -149,17 +172,23 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
     const before = h.actor.getSnapshot().context;
 
     switch (o.op) {
-      case 'ACQUIRE':
+      case 'ACQUIRE': {
+        // The breaker's check agrees with the model; the slot count is the runtime's (the model's).
+        expect(admits(before)).toBe(modelBreakerAdmits(m));
+        const yes = m.calls.length < m.concurrency && admits(before);
+        expect(yes).toBe(modelAdmits(m));
+        if (!yes) break;
+        expect(before.circuit).not.toBe('OPEN');
+        // Only a probe is told to the machine.
+        if (before.circuit === 'HALF_OPEN') h.actor.send({ type: 'ACQUIRE', at });
+        m.calls.push({ epoch: before.epoch, period: m.period, admittedIn: m.circuit });
+        break;
+      }
       case 'ACQUIRE_UNCHECKED': {
-        const yes = modelAdmits(m);
-        // The dispatcher's check agrees with the model.
-        expect(admits(before)).toBe(yes);
-        if (o.op === 'ACQUIRE' && !yes) break;
+        // A stray ACQUIRE the runtime would not send: outside HALF_OPEN, or past the probe limit.
+        // The machine must ignore it. (A HALF_OPEN ACQUIRE the breaker admits is a probe: ACQUIRE covers that.)
+        if (before.circuit === 'HALF_OPEN' && admits(before)) break;
         h.actor.send({ type: 'ACQUIRE', at });
-        if (yes) {
-          expect(before.circuit).not.toBe('OPEN');
-          m.calls.push({ epoch: before.epoch, period: m.period, admittedIn: m.circuit });
-        }
         break;
       }
       case 'RELEASE': {
@@ -167,6 +196,10 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
         const c = m.calls[index];
         if (!c) throw new Error('check() guarantees a call');
         m.calls.splice(index, 1);
+        // The runtime's rule on the machine's context agrees with the model's idea of what counts.
+        const counts = (m.circuit === 'CLOSED' && o.outcome === 'failure') || (m.circuit === 'HALF_OPEN' && isProbe(m, c));
+        const sends = sendsRelease(before, c.epoch, o.outcome);
+        expect(sends).toBe(counts);
         if (m.circuit === 'CLOSED' && o.outcome === 'failure') {
           m.failures = [...m.failures.filter((t) => at - t < m.breaker.windowMs), at];
           if (m.failures.length >= m.breaker.failureThreshold) enter(m, out, 'OPEN', 'RELEASE');
@@ -177,7 +210,7 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
             if (m.probeSuccesses >= m.breaker.successThreshold) enter(m, out, 'CLOSED', 'RELEASE');
           }
         }
-        h.actor.send({ type: 'RELEASE', at, outcome: o.outcome, epoch: c.epoch });
+        if (sends) h.actor.send({ type: 'RELEASE', at, outcome: o.outcome, epoch: c.epoch });
         break;
       }
       case 'TICK':
@@ -194,7 +227,7 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
     }
 
     const c = h.actor.getSnapshot().context;
-    expect(c.inFlight).toBeGreaterThanOrEqual(0);
+    expect(m.calls.length).toBeLessThanOrEqual(m.concurrency);
     if (c.circuit === 'HALF_OPEN') {
       // Probes in flight: admitted while HALF_OPEN in this epoch and not released.
       expect(openProbes(m)).toBeLessThanOrEqual(m.breaker.halfOpenProbes);
@@ -205,7 +238,6 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
       facts: h.facts.map(({ from, to, event }) => ({ from, to, event })),
       circuit: circuitValue(h),
       status: c.circuit,
-      inFlight: c.inFlight,
       lifecycle: c.lifecycle,
       probes: c.circuit === 'HALF_OPEN' ? c.probes : undefined,
       probeSuccesses: c.circuit === 'HALF_OPEN' ? c.probeSuccesses : undefined,
@@ -214,7 +246,6 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
       facts: out,
       circuit: expectedCircuitValue(m.circuit),
       status: m.circuit,
-      inFlight: m.calls.length,
       lifecycle: 'RUNNING',
       probes: m.circuit === 'HALF_OPEN' ? openProbes(m) : undefined,
       probeSuccesses: m.circuit === 'HALF_OPEN' ? m.probeSuccesses : undefined,
@@ -312,8 +343,13 @@ describe('agent circuit breaker examples', () => {
     const h = harness({ ...BREAKER, failureThreshold: 1 }, 4);
     call(h, 'failure');
     expect(circuitOf(h)).toBe('OPEN');
+    expect(acquire(h)).toBeUndefined();
+    // A stray ACQUIRE or RELEASE (the runtime sends neither while OPEN) changes nothing.
+    const before = h.actor.getSnapshot().context;
     h.actor.send({ type: 'ACQUIRE', at: h.clock.now() });
-    expect(h.actor.getSnapshot().context.inFlight).toBe(0);
+    h.actor.send({ type: 'RELEASE', at: h.clock.now(), outcome: 'success', epoch: before.epoch });
+    h.actor.send({ type: 'RELEASE', at: h.clock.now(), outcome: 'failure', epoch: before.epoch });
+    expect(h.actor.getSnapshot().context).toEqual(before);
     expect(admits(h.actor.getSnapshot().context)).toBe(false);
     h.clock.increment(499);
     expect(circuitOf(h)).toBe('OPEN');
@@ -332,7 +368,8 @@ describe('agent circuit breaker examples', () => {
     expect(b).toBeDefined();
     expect(acquire(h)).toBeUndefined();
     h.actor.send({ type: 'ACQUIRE', at: h.clock.now() }); // the guard refuses too
-    expect(h.actor.getSnapshot().context.inFlight).toBe(2);
+    expect(h.actor.getSnapshot().context.probes).toBe(2);
+    expect(h.inFlight).toBe(2);
     release(h, a ?? -1, 'success');
     expect(circuitOf(h)).toBe('HALF_OPEN');
     expect(acquire(h)).toBeDefined();
@@ -373,29 +410,52 @@ describe('agent circuit breaker examples', () => {
     call(h, 'failure');
     h.clock.increment(500);
     expect(circuitOf(h)).toBe('HALF_OPEN');
+    expect(old).toBe(0);
+    // The runtime does not tell the breaker of it ...
+    expect(sendsRelease(h.actor.getSnapshot().context, old ?? -1, 'failure')).toBe(false);
     release(h, old ?? -1, 'failure');
     expect(circuitOf(h)).toBe('HALF_OPEN');
-    expect(h.actor.getSnapshot().context.inFlight).toBe(0);
+    expect(h.inFlight).toBe(0);
+    // ... and the machine would not take it for a probe if it were told.
+    h.actor.send({ type: 'RELEASE', at: h.clock.now(), outcome: 'failure', epoch: old ?? -1 });
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    expect(h.actor.getSnapshot().context).toMatchObject({ probes: 0, probeSuccesses: 0 });
   });
 
-  it('never admits past the concurrency limit', () => {
-    const h = harness(BREAKER, 2);
-    expect(acquire(h)).toBeDefined();
-    expect(acquire(h)).toBeDefined();
-    expect(acquire(h)).toBeUndefined();
-    h.actor.send({ type: 'ACQUIRE', at: 0 });
-    expect(h.actor.getSnapshot().context.inFlight).toBe(2);
+  it('CLOSED counts only failure releases: a stray success or ignore release changes nothing', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 2 }, 4);
+    call(h, 'failure');
+    const before = h.actor.getSnapshot().context;
+    h.actor.send({ type: 'RELEASE', at: h.clock.now(), outcome: 'success', epoch: before.epoch });
+    h.actor.send({ type: 'RELEASE', at: h.clock.now(), outcome: 'ignore', epoch: before.epoch });
+    expect(h.actor.getSnapshot().context).toEqual(before);
+    call(h, 'failure');
+    expect(circuitOf(h)).toBe('OPEN');
   });
+
+  // "Never admits past the concurrency limit" left this file with the machine's `inFlight`: the runtime counts
+  // concurrency (engine `admitsNow`), and test/runtime/concurrency.test.ts asserts the limit end to end.
 
   it('admits nothing unless RUNNING', () => {
     const clock = new SimulatedClock();
-    const actor = createActor(agentMachine, { clock, input: { name: 'a', breaker: BREAKER, concurrency: 2, restart: 'permanent' } });
+    const actor = createActor(agentMachine, { clock, input: { name: 'a', breaker: BREAKER, restart: 'permanent' } });
     actor.start();
     expect(admits(actor.getSnapshot().context)).toBe(false);
-    actor.send({ type: 'ACQUIRE', at: 0 });
-    expect(actor.getSnapshot().context.inFlight).toBe(0);
     actor.send({ type: 'STARTED', at: 0 });
     expect(admits(actor.getSnapshot().context)).toBe(true);
+  });
+
+  it('a HALF_OPEN circuit admits no probe unless RUNNING: the ACQUIRE guard refuses it', () => {
+    const h = harness({ ...BREAKER, failureThreshold: 1 }, 4);
+    call(h, 'failure');
+    h.clock.increment(500);
+    expect(circuitOf(h)).toBe('HALF_OPEN');
+    h.actor.send({ type: 'STOP', at: h.clock.now() });
+    expect(h.actor.getSnapshot().context.lifecycle).toBe('STOPPED');
+    expect(admits(h.actor.getSnapshot().context)).toBe(false);
+    expect(acquire(h)).toBeUndefined();
+    h.actor.send({ type: 'ACQUIRE', at: h.clock.now() });
+    expect(h.actor.getSnapshot().context.probes).toBe(0);
   });
 
   // A region-level RESET with reenter once took the parallel root's lifecycle region down with it.

@@ -19,7 +19,7 @@ const BREAKER: BreakerOptions = { failureThreshold: 1, windowMs: 1000, openMs: 3
 const BACKOFF: BackoffOptions = { initialMs: 100, factor: 2, maxMs: 1000, jitter: 'none' };
 
 function agentSpec(name: string, restart: RestartType = 'permanent'): ChildSpec {
-  return { kind: 'agent', name, restart, input: { name, restart, breaker: BREAKER, concurrency: 2 } };
+  return { kind: 'agent', name, restart, input: { name, restart, breaker: BREAKER } };
 }
 
 interface Harness {
