@@ -25,7 +25,8 @@ const BULLMQ: Record<Variant, number> = { succeed: 5_600, failOnce: 2_000 };
 interface Sample {
   wall: number;
   cpu: number;
-  /** journal segments left on disk = snapshots taken during the run (each one rotates the journal) */
+  /** journal segments left on disk after stop(), minus the final snapshot's = snapshots taken during
+   * the run (each one rotates the journal) */
   snapshots: number;
   journalBytes: number;
   snapshotBytes: number;
@@ -62,7 +63,7 @@ function diskUsage(dir: string): Pick<Sample, 'snapshots' | 'journalBytes' | 'sn
     journalBytes += size;
     if (f !== 'journal.jsonl') snapshots++;
   }
-  return { snapshots, journalBytes, snapshotBytes };
+  return { snapshots: Math.max(0, snapshots - 1), journalBytes, snapshotBytes };
 }
 
 /** One run on a fresh temp data dir (removed after). Timed from the first submit to the last result,
@@ -87,8 +88,8 @@ async function run(variant: Variant, mode: Mode, n: number, batch: number): Prom
     }
     const wallMs = nowMs() - t0;
     const c = process.cpuUsage(c0);
-    const disk = dir ? diskUsage(dir) : { snapshots: 0, journalBytes: 0, snapshotBytes: 0 };
     await w.stop();
+    const disk = dir ? diskUsage(dir) : { snapshots: 0, journalBytes: 0, snapshotBytes: 0 };
     if (ok !== n) console.error(`warden ${variant} ${mode}: ${ok} of ${n} tasks SUCCEEDED with output 1`);
     return { wall: (n / wallMs) * 1000, cpu: (n / (c.user + c.system)) * 1e6, ...disk };
   } finally {
@@ -148,8 +149,8 @@ export async function lifecycleDurability(o: DurabilityOptions): Promise<void> {
         const n = sizes[variant];
         notes.push(
           `  ${variant === 'succeed' ? 'no-op' : 'fail-once'}, ${mode}: per run ${median(s.map((x) => x.snapshots))} snapshots during the run, ` +
-            `journal ${fmtBytes(median(s.map((x) => x.journalBytes)) / n)}/task, state.json ${fmtBytes(median(s.map((x) => x.snapshotBytes)))} ` +
-            `(medians)`,
+            `journal ${fmtBytes(median(s.map((x) => x.journalBytes)) / n)}/task, ` +
+            `state.json after stop() ${fmtBytes(median(s.map((x) => x.snapshotBytes)))} (medians)`,
         );
       }
     }
@@ -172,11 +173,17 @@ export async function lifecycleDurability(o: DurabilityOptions): Promise<void> {
   );
 }
 
-/** Runs bench/restore.ts in a fresh `node --expose-gc` and lets it print. */
-export function restoreInChild(live: number): Promise<void> {
+/** Runs bench/restore.ts in a fresh `node --expose-gc` and lets it print: the persisted warden, then
+ * the same fill with `persist: false` for comparison. */
+export async function restoreInChild(live: number): Promise<void> {
+  await child([String(live)]);
+  await child([String(live), 'memory']);
+}
+
+function child(args: string[]): Promise<void> {
   const script = fileURLToPath(new URL('./restore.ts', import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, String(live)], {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], {
       stdio: 'inherit',
       cwd: fileURLToPath(new URL('..', import.meta.url)),
     });
@@ -184,7 +191,7 @@ export function restoreInChild(live: number): Promise<void> {
     child.on('exit', (code, signal) => {
       if (code === 0) resolve();
       else {
-        console.error(`bench/restore.ts exited with ${signal ?? `code ${code}`}`);
+        console.error(`bench/restore.ts ${args.join(' ')} exited with ${signal ?? `code ${code}`}`);
         resolve();
       }
     });

@@ -103,7 +103,8 @@ export function openJournal(dir: string, opts: { durability: Durability; n: numb
     append(line) {
       if (failure !== undefined) throw failure;
       n++;
-      buffer.push(JSON.stringify({ n, ...line }) + '\n');
+      // `n` is prefixed as text: a spread copy of every line only to add one number costs more than the line.
+      buffer.push(`{"n":${n},${JSON.stringify(line).slice(1)}\n`);
       if (!scheduled) {
         scheduled = true;
         setImmediate(flushSync);
