@@ -26,6 +26,7 @@ Options:
   -d, --data-dir <dir>   where state.json, journal.jsonl and token live
                                                          (default: the config's dataDir, else ./data)
       --token <token>    bearer token for the API (prefer $WARDEN_TOKEN: flags show up in ps)
+      --inspect <port>   stream every actor to the Stately inspector through a local bridge on <port>
   -h, --help             print this help
 
 Token: --token, else $WARDEN_TOKEN, else the config's token, else <data-dir>/token (generated on
@@ -59,6 +60,8 @@ interface Flags {
   host: string;
   dataDir?: string;
   token?: string;
+  /** port of a local Stately inspector bridge, when asked for */
+  inspect?: number;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -74,6 +77,7 @@ function parseFlags(argv: string[]): Flags {
         host: { type: 'string' },
         'data-dir': { type: 'string', short: 'd' },
         token: { type: 'string' },
+        inspect: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -92,7 +96,11 @@ function parseFlags(argv: string[]): Flags {
   for (const name of ['config', 'host', 'data-dir', 'token'] as const) {
     if (values[name] === '') fail(`--${name} must not be empty`, 2);
   }
-  return { config: values.config, port, host: values.host ?? DEFAULT_HOST, dataDir: values['data-dir'], token: values.token };
+  const inspect = values.inspect === undefined ? undefined : Number(values.inspect);
+  if (inspect !== undefined && !(Number.isInteger(inspect) && inspect > 0 && inspect <= 65_535)) {
+    fail(`--inspect must be a port from 1 to 65535, got ${JSON.stringify(values.inspect)}`, 2);
+  }
+  return { config: values.config, port, host: values.host ?? DEFAULT_HOST, dataDir: values['data-dir'], token: values.token, inspect };
 }
 
 async function createCliLogger(): Promise<Logger> {
@@ -181,6 +189,21 @@ async function main(): Promise<void> {
     config = { ...loaded, dataDir, logger: loaded.logger ?? logger };
   }
 
+  // Only on request: an inspector that cannot connect would keep the process alive, and its page needs stately.ai.
+  let stopInspector: (() => void) | undefined;
+  if (flags.inspect !== undefined) {
+    const { createInspectorServer } = await import('@statelyai/inspect/server');
+    const { createWebSocketInspector } = await import('@statelyai/inspect');
+    const bridge = createInspectorServer({ port: flags.inspect, autoOpen: false });
+    const inspector = createWebSocketInspector({ url: `ws://localhost:${flags.inspect}` });
+    config = { ...config, inspect: inspector.inspect };
+    stopInspector = () => {
+      inspector.stop();
+      bridge.stop();
+    };
+    process.stdout.write(`Stately inspector: open http://localhost:${flags.inspect} to watch the machines live\n`);
+  }
+
   let warden: Warden;
   try {
     warden = createWarden(config as unknown as WardenConfig);
@@ -221,6 +244,7 @@ async function main(): Promise<void> {
       await starting?.catch(() => {});
       await warden.stop();
       await server.close(); // already closed by warden.stop() unless start() never finished
+      stopInspector?.();
       logger.info('stopped');
       process.exit(0);
     })().catch((err: unknown) => fail(`shutdown failed: ${messageOf(err)}`));
