@@ -39,6 +39,7 @@ const DEFAULT_HOST = '127.0.0.1';
 const DEFAULT_DATA_DIR = './data';
 /** A repeat of the first signal within this long is the same signal delivered twice. */
 const DUPLICATE_SIGNAL_MS = 1_000;
+const CLI_DRAIN_MS = 10_000;
 
 /** Prints `message` to stderr (never a stack) and exits with `code`. */
 function fail(message: string, code = 1): never {
@@ -203,6 +204,9 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`Stately inspector: open http://localhost:${flags.inspect} to watch the machines live\n`);
   }
+
+  // A service being shut down by SIGTERM lets its running attempts finish first, for a while.
+  config = { drainMs: CLI_DRAIN_MS, ...config };
 
   let warden: Warden;
   try {

@@ -156,6 +156,11 @@ export interface WardenConfig {
   /** How long finished tasks stay listable, in ms.
    * @defaultValue 604800000 (7 days) */
   retentionMs?: number;
+  /** How long stop() waits for in-process attempts in flight to finish before it aborts them, in ms.
+   * 0 aborts them at once (they fail as a crash on the next start and follow their policy). The CLI
+   * uses 10000 unless the config says otherwise.
+   * @defaultValue 0 */
+  drainMs?: number;
   /** Journal records between snapshots; a positive integer.
    * @defaultValue 1000 */
   snapshotEvery?: number;
@@ -225,6 +230,7 @@ export interface ResolvedConfig {
   logger?: Logger;
   inspect?: unknown;
   retentionMs: number;
+  drainMs: number;
   snapshotEvery: number;
   snapshotIntervalMs: number;
   maxAlerts: number;
@@ -290,13 +296,14 @@ export const SUPERVISOR_DEFAULTS: Readonly<
 export const WARDEN_DEFAULTS: Readonly<
   Pick<
     ResolvedConfig,
-    'dataDir' | 'persist' | 'durability' | 'retentionMs' | 'snapshotEvery' | 'snapshotIntervalMs' | 'maxAlerts'
+    'dataDir' | 'persist' | 'durability' | 'retentionMs' | 'drainMs' | 'snapshotEvery' | 'snapshotIntervalMs' | 'maxAlerts'
   >
 > = Object.freeze({
   dataDir: './data',
   persist: true,
   durability: 'write',
   retentionMs: 7 * 24 * 60 * 60 * 1000,
+  drainMs: 0,
   snapshotEvery: 1_000,
   snapshotIntervalMs: 30_000,
   maxAlerts: 1_000,
@@ -596,6 +603,7 @@ const TOP_LEVEL_KEYS: readonly (keyof WardenConfig)[] = [
   'logger',
   'inspect',
   'retentionMs',
+  'drainMs',
   'snapshotEvery',
   'snapshotIntervalMs',
   'maxAlerts',
@@ -636,6 +644,7 @@ function configSchema(raw: Record<string, unknown>, ctx: SchemaContext): z.ZodTy
     logger: loggerSchema.optional(),
     inspect: z.unknown().optional(),
     retentionMs: nonNegativeNumber().optional(),
+    drainMs: nonNegativeNumber(MAX_TIMER_MS).optional(),
     snapshotEvery: positiveInt().optional(),
     snapshotIntervalMs: positiveNumber(MAX_TIMER_MS).optional(),
     maxAlerts: nonNegativeInt().optional(),

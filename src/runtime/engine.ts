@@ -60,6 +60,8 @@ export interface Engine {
   failAgentAttempts(agent: string, reason: string): void;
   setDispatching(on: boolean): void;
   inFlight(): number;
+  /** resolves when no in-process attempt is in flight */
+  idle(): Promise<void>;
   failRestored(entry: TaskEntry): Promise<void>;
   redecide(entry: TaskEntry): Promise<void>;
   adopt(entry: TaskEntry): void;
@@ -70,6 +72,13 @@ export function createEngine(deps: EngineDeps): Engine {
   const attempts = new Map<string, Attempt>();
   // An agent that answers synchronously would otherwise recurse pump → complete → pump once per queued task.
   const pumping = new Set<string>();
+  const idleWaiters: Array<() => void> = [];
+  /** In-process attempts in flight (external ones run elsewhere and outlive a stop). */
+  const runningHere = () => {
+    let n = 0;
+    for (const a of attempts.values()) if (a.timeoutMs !== undefined) n++;
+    return n;
+  };
   let dispatching = false;
 
   function agentContext(slot: AgentSlot): AgentContext {
@@ -164,6 +173,7 @@ export function createEngine(deps: EngineDeps): Engine {
   /** Frees the attempt's slot and tells the breaker what it needs to know: failures, and probe results. */
   function release(attempt: Attempt, kind: ErrorKind | undefined) {
     attempts.delete(attempt.taskId);
+    if (idleWaiters.length > 0 && runningHere() === 0) for (const w of idleWaiters.splice(0)) w();
     if (attempt.timer) clearTimeout(attempt.timer);
     const slot = agents.get(attempt.agent);
     if (!slot) return;
@@ -323,6 +333,10 @@ export function createEngine(deps: EngineDeps): Engine {
       if (on) for (const name of agents.keys()) pump(name);
     },
     inFlight: () => attempts.size,
+    idle() {
+      if (runningHere() === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
     failRestored,
     redecide,
     adopt,

@@ -227,6 +227,16 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     }
   }
 
+  /** Lets attempts in flight finish, for drainMs at most; what is still running then is aborted below
+   *  (and, with a data dir, fails as a crash on the next start). */
+  async function drain() {
+    if (config.drainMs <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, config.drainMs)));
+    await Promise.race([engine.idle(), expired]);
+    clearTimeout(timer);
+  }
+
   function sweep() {
     const cutoff = now() - config.retentionMs;
     for (const entry of [...tasks.all()]) {
@@ -345,6 +355,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         state = 'stopping';
         engine.setDispatching(false);
         clearInterval(sweeper);
+        await drain();
         for (const entry of tasks.all()) entry.actor?.stop();
         for (const slot of agents.values()) {
           for (const id of slot.running) {
