@@ -60,6 +60,8 @@ export interface Engine {
   failAgentAttempts(agent: string, reason: string): void;
   setDispatching(on: boolean): void;
   inFlight(): number;
+  /** drops the actor of a task that waits in a queue (outside any transition of it) */
+  rest(entry: TaskEntry): void;
   /** resolves when no in-process attempt is in flight */
   idle(): Promise<void>;
   failRestored(entry: TaskEntry): Promise<void>;
@@ -105,13 +107,14 @@ export function createEngine(deps: EngineDeps): Engine {
     sleepy.add(entry);
   }
   function hibernate() {
-    for (const entry of sleepy) {
-      if (entry.actor && entry.context.status === 'ASSIGNED' && !attempts.has(entry.id)) {
-        entry.actor.stop();
-        entry.actor = undefined;
-      }
-    }
+    for (const entry of sleepy) rest(entry);
     sleepy.clear();
+  }
+  function rest(entry: TaskEntry) {
+    if (entry.actor && entry.context.status === 'ASSIGNED' && !attempts.has(entry.id)) {
+      entry.actor.stop();
+      entry.actor = undefined;
+    }
   }
 
   function admitsNow(slot: AgentSlot): boolean {
@@ -333,6 +336,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (on) for (const name of agents.keys()) pump(name);
     },
     inFlight: () => attempts.size,
+    rest,
     idle() {
       if (runningHere() === 0) return Promise.resolve();
       return new Promise<void>((resolve) => idleWaiters.push(resolve));

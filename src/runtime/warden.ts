@@ -387,9 +387,11 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       const at = now();
       const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries });
       const context: TaskContext = { ...actor.getSnapshot().context };
-      tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context, history: [] });
+      const entry = tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context, history: [] });
       actor.start();
       actor.send({ type: 'ASSIGN' });
+      // Queued rather than started: rest now, so the actor dies young (cheap for the GC) instead of next turn.
+      engine.rest(entry);
       await persistence?.durable();
       return { id, created: true };
     },
