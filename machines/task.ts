@@ -16,6 +16,8 @@ export interface TaskInput {
   input: unknown;
   maxRetries: number;
   timeoutMs?: number;
+  /** assign at once on creation (the runtime's submit), without waiting for an ASSIGN event */
+  autoAssign?: boolean;
 }
 
 export interface TaskContext extends TaskInput {
@@ -66,9 +68,10 @@ export function taskFact(context: TaskContext, to: TaskStatus, eventType: string
   const fact: TransitionFact = {
     kind: 'task',
     id: context.id,
-    from: eventType === 'xstate.init' ? null : (context.prev ?? null),
+    // prev is unset only at creation; an auto-assign happens in the creating step, so it is named ASSIGN.
+    from: context.prev ?? null,
     to,
-    event: eventName(eventType),
+    event: eventType === 'xstate.init' && to !== 'PENDING' ? 'ASSIGN' : eventName(eventType),
     attempt: context.attempts,
     agent: context.agent,
   };
@@ -118,6 +121,7 @@ export const taskMachine = setup({
   guards: {
     isCurrentAttempt,
     hasDeadline: ({ context }) => context.deadlineAt !== undefined,
+    autoAssign: ({ context }) => context.autoAssign === true,
     startsTimed: ({ event }) => event.type === 'START' && event.deadlineAt !== undefined,
     // Budget is enforced here as well as in policy: whatever a strategy says, a task never runs more than maxRetries + 1 attempts.
     decidedRetry: ({ context }) => context.decision?.action === 'retry' && context.attempts <= context.maxRetries,
@@ -140,6 +144,7 @@ export const taskMachine = setup({
   states: {
     PENDING: {
       entry: { type: 'enter', params: 'PENDING' },
+      always: { guard: 'autoAssign', target: 'ASSIGNED', actions: { type: 'moveTo', params: 'ASSIGNED' } },
       on: { ASSIGN: { target: 'ASSIGNED', actions: { type: 'moveTo', params: 'ASSIGNED' } } },
     },
     ASSIGNED: {

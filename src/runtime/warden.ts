@@ -385,11 +385,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       }
       const id = randomUUID();
       const at = now();
-      const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries });
+      const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true });
       const context: TaskContext = { ...actor.getSnapshot().context };
       const entry = tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context, history: [] });
-      actor.start();
-      actor.send({ type: 'ASSIGN' });
+      actor.start(); // PENDING, then ASSIGNED in the same step
       // Queued rather than started: rest now, so the actor dies young (cheap for the GC) instead of next turn.
       engine.rest(entry);
       await persistence?.durable();
