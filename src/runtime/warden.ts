@@ -1,4 +1,5 @@
-// createWarden(): wires config, machines, engine, agent hooks, alerts and the store into the public API.
+// createWarden(): wires config, machines, engine, agent hooks, alerts and the store into the public API
+// (its shape is in warden-api.ts).
 import { randomUUID } from 'node:crypto';
 import type { InspectionEvent, Observer, SnapshotFrom } from 'xstate';
 import type { AgentEvent, agentMachine } from '../../machines/agent.ts';
@@ -7,88 +8,25 @@ import { resolveConfig, type ResolvedSupervisorConfig, type WardenConfig } from 
 import { WardenError } from '../errors.ts';
 import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recovery.ts';
 import { emptyState, type PersistedState } from '../store/state.ts';
-import { openStore } from '../store/store.ts';
-import { TERMINAL_STATUSES, type AgentView, type Alert, type BreakerView, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
+import { TERMINAL_STATUSES, type AgentView, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
 import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
+import { serveWarden, type ServerHandle } from '../http/server.ts';
 import { createLogger } from './logger.ts';
-import { createPersistence, type Persistence } from './persistence.ts';
+import type { Persistence } from './persistence.ts';
+import { openPersistence, resumeTasks } from './restore.ts';
 import { createRecordBus } from './record-bus.ts';
 import { createReplay } from './replay.ts';
-import { serveWarden, type ServerHandle } from '../http/server.ts';
-import { parseSubmit, type SubmitRequest } from './submit.ts';
-import { agentOrder, createSupervisorActor, supervisorNames } from './supervision.ts';
+import { parseSubmit } from './submit.ts';
+import { agentOrder, createSupervisorActor } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
-import { createTaskTable, taskView, type ListQuery, type TaskEntry } from './tasks.ts';
+import { createTaskTable, taskView, type TaskEntry } from './tasks.ts';
 import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
+import type { Health, ListenOptions, Warden, WardenOptions, WardenState } from './warden-api.ts';
 
-export type { SupervisorView };
-export type WardenState = 'idle' | 'restoring' | 'running' | 'stopping' | 'stopped';
-
-export interface Health {
-  status: 'ok' | 'degraded' | 'failing';
-  state: WardenState;
-  ready: boolean;
-  uptimeMs: number;
-  agents: AgentView[];
-  breakers: BreakerView[];
-  supervisors: SupervisorView[];
-  tasks: { total: number; inFlight: number; byStatus: Record<TaskStatus, number> };
-}
-
-export interface Warden {
-  /** restores from dataDir, starts the agents in order, resumes work */
-  start(): Promise<void>;
-  /** drains, writes a final snapshot; safe to call twice */
-  stop(): Promise<void>;
-  /** resolves once the task is durable (journaled) */
-  submit(req: SubmitRequest): Promise<{ id: string; created: boolean }>;
-  result(id: string): Promise<unknown>;
-  get(id: string): TaskView | undefined;
-  list(q?: ListQuery): { items: TaskView[]; nextCursor: string | null };
-  history(id: string): TransitionRecord[];
-  cancel(id: string): Promise<TaskView>;
-  retry(id: string): Promise<TaskView>;
-  resolve(id: string, output: unknown): Promise<TaskView>;
-  reportFailure(id: string, error: unknown): Promise<TaskView>;
-  reportSuccess(id: string, output: unknown): Promise<TaskView>;
-  heartbeat(id: string): Promise<TaskView>;
-  health(): Health;
-  breakers(): BreakerView[];
-  resetBreaker(agent: string): BreakerView;
-  agents(): AgentView[];
-  agent(name: string): AgentView;
-  /** stop and start the agent's resource again; does not count toward restart intensity */
-  restartAgent(name: string): AgentView;
-  stopAgent(name: string): AgentView;
-  startAgent(name: string): AgentView;
-  supervisors(): SupervisorView[];
-  alerts(q?: { limit?: number }): Alert[];
-  on(event: 'transition', listener: (record: TransitionRecord) => void): () => void;
-  /** transition records after `seq`, oldest first (recent ones from memory, older from the journal) */
-  replay(afterSeq: number): TransitionRecord[];
-  /** serves the HTTP control plane; `warden.stop()` closes it */
-  listen(opts?: ListenOptions): Promise<ServerHandle>;
-  readonly state: WardenState;
-}
-
-export interface ListenOptions {
-  /** 0 picks a free port. @defaultValue 3000 */
-  port?: number;
-  /** @defaultValue '127.0.0.1' */
-  hostname?: string;
-  /** bearer token for the control routes. @defaultValue config.token, else $WARDEN_TOKEN */
-  token?: string;
-}
-
-export interface WardenOptions {
-  /** the clock; tests may pass a fake one. @defaultValue Date.now */
-  now?: () => number;
-  /** the random draw for jitter. @defaultValue Math.random */
-  random?: () => number;
-}
+export type { Health, ListenOptions, Warden, WardenOptions, WardenState, SupervisorView };
 
 type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
 type Inspect = Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
@@ -184,47 +122,18 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
 
   async function restore(): Promise<PersistedState> {
     if (!persist) return emptyState();
-    const store = await openStore(config.dataDir, {
-      durability: config.durability === 'fsync' ? 'fsync' : 'write',
-      maxAlerts: config.maxAlerts,
-      onError: (err) => logger.error({ err }, 'journal write failed'),
-    });
-    const restored = store.restored;
-    persistence = createPersistence({
-      store,
+    const opened = await openPersistence({
+      config,
       tasks,
       agents,
+      alerts,
+      bus,
       supervisor: (name) => supervisor?.contextOf(name),
-      supervisorNames: supervisorNames(config.supervisor),
-      alerts: () => alerts.list(config.maxAlerts),
-      seq: () => bus.seq,
       now,
       logger,
-      snapshotEvery: config.snapshotEvery,
-      snapshotIntervalMs: config.snapshotIntervalMs,
     });
-    bus.resumeAt(restored.seq);
-    alerts.load(restored.alerts);
-    for (const [id, t] of Object.entries(restored.tasks)) {
-      tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
-    }
-    tasks.recount();
-    for (const w of store.warnings) alerts.raise('WARNING', 'store', w);
-    return restored;
-  }
-
-  /** Sets every restored task moving again; timed states keep only their remaining time. */
-  function resumeTasks() {
-    for (const entry of [...tasks.all()]) {
-      const c = entry.context;
-      const external = !agents.get(c.agent)?.cfg.run;
-      if (c.status === 'PENDING') live(entry)?.send({ type: 'ASSIGN' });
-      else if (c.status === 'ASSIGNED') engine.enqueue(entry);
-      else if (c.status === 'RETRY_WAIT') live(entry)?.send({ type: 'RESUME' });
-      else if (c.status === 'FAILED') void engine.redecide(entry);
-      else if (c.status === 'IN_PROGRESS' && external) engine.adopt(entry);
-      else if (c.status === 'IN_PROGRESS') void engine.failRestored(entry);
-    }
+    persistence = opened.persistence;
+    return opened.restored;
   }
 
   /** Lets attempts in flight finish, for drainMs at most; what is still running then is aborted below
@@ -334,7 +243,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
           if ((agents.get(name)?.ref.getSnapshot() as AgentSnapshot | undefined)?.context.lifecycle === 'STARTING') await hooks.start(name);
         }
         state = 'running';
-        resumeTasks();
+        resumeTasks(tasks, agents, engine, live);
         engine.setDispatching(true);
         sweeper = setInterval(sweep, Math.min(60_000, Math.max(1_000, config.retentionMs))).unref();
         sweep();

@@ -1,0 +1,72 @@
+// Brings a Warden back from its data directory: opens the store, refills the task table and the
+// alerts from what it restored, and sets every restored task moving again.
+import type { Logger } from 'pino';
+import type { SupervisorContext } from '../../machines/supervisor.ts';
+import type { ResolvedConfig } from '../config.ts';
+import type { PersistedState } from '../store/state.ts';
+import { openStore } from '../store/store.ts';
+import type { AlertBook } from './alerts.ts';
+import type { AgentSlot, Engine } from './engine.ts';
+import { createPersistence, type Persistence } from './persistence.ts';
+import type { RecordBus } from './record-bus.ts';
+import { supervisorNames } from './supervision.ts';
+import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
+
+export async function openPersistence(d: {
+  config: ResolvedConfig;
+  tasks: TaskTable;
+  agents: Map<string, AgentSlot>;
+  alerts: AlertBook;
+  bus: RecordBus;
+  supervisor: (name: string) => SupervisorContext | undefined;
+  now: () => number;
+  logger: Logger;
+}): Promise<{ persistence: Persistence; restored: PersistedState }> {
+  const { config, tasks, alerts, logger } = d;
+  const store = await openStore(config.dataDir, {
+    durability: config.durability === 'fsync' ? 'fsync' : 'write',
+    maxAlerts: config.maxAlerts,
+    onError: (err) => logger.error({ err }, 'journal write failed'),
+  });
+  const restored = store.restored;
+  const persistence = createPersistence({
+    store,
+    tasks,
+    agents: d.agents,
+    supervisor: d.supervisor,
+    supervisorNames: supervisorNames(config.supervisor),
+    alerts: () => alerts.list(config.maxAlerts),
+    seq: () => d.bus.seq,
+    now: d.now,
+    logger,
+    snapshotEvery: config.snapshotEvery,
+    snapshotIntervalMs: config.snapshotIntervalMs,
+  });
+  d.bus.resumeAt(restored.seq);
+  alerts.load(restored.alerts);
+  for (const [id, t] of Object.entries(restored.tasks)) {
+    tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
+  }
+  tasks.recount();
+  for (const w of store.warnings) alerts.raise('WARNING', 'store', w);
+  return { persistence, restored };
+}
+
+/** Sets every restored task moving again; timed states keep only their remaining time. */
+export function resumeTasks(
+  tasks: TaskTable,
+  agents: Map<string, AgentSlot>,
+  engine: Engine,
+  live: (entry: TaskEntry) => TaskActor | undefined,
+): void {
+  for (const entry of [...tasks.all()]) {
+    const c = entry.context;
+    const external = !agents.get(c.agent)?.cfg.run;
+    if (c.status === 'PENDING') live(entry)?.send({ type: 'ASSIGN' });
+    else if (c.status === 'ASSIGNED') engine.enqueue(entry);
+    else if (c.status === 'RETRY_WAIT') live(entry)?.send({ type: 'RESUME' });
+    else if (c.status === 'FAILED') void engine.redecide(entry);
+    else if (c.status === 'IN_PROGRESS' && external) engine.adopt(entry);
+    else if (c.status === 'IN_PROGRESS') void engine.failRestored(entry);
+  }
+}

@@ -1,0 +1,72 @@
+// The public shape of a Warden: what createWarden() returns and the options it takes.
+import type { ServerHandle } from '../http/server.ts';
+import type { AgentView, Alert, BreakerView, TaskStatus, TaskView, TransitionRecord } from '../types.ts';
+import type { SubmitRequest } from './submit.ts';
+import type { ListQuery } from './tasks.ts';
+import type { SupervisorView } from './views.ts';
+
+export type { SupervisorView };
+export type WardenState = 'idle' | 'restoring' | 'running' | 'stopping' | 'stopped';
+
+export interface Health {
+  status: 'ok' | 'degraded' | 'failing';
+  state: WardenState;
+  ready: boolean;
+  uptimeMs: number;
+  agents: AgentView[];
+  breakers: BreakerView[];
+  supervisors: SupervisorView[];
+  tasks: { total: number; inFlight: number; byStatus: Record<TaskStatus, number> };
+}
+
+export interface Warden {
+  /** restores from dataDir, starts the agents in order, resumes work */
+  start(): Promise<void>;
+  /** drains, writes a final snapshot; safe to call twice */
+  stop(): Promise<void>;
+  /** resolves once the task is durable (journaled) */
+  submit(req: SubmitRequest): Promise<{ id: string; created: boolean }>;
+  result(id: string): Promise<unknown>;
+  get(id: string): TaskView | undefined;
+  list(q?: ListQuery): { items: TaskView[]; nextCursor: string | null };
+  history(id: string): TransitionRecord[];
+  cancel(id: string): Promise<TaskView>;
+  retry(id: string): Promise<TaskView>;
+  resolve(id: string, output: unknown): Promise<TaskView>;
+  reportFailure(id: string, error: unknown): Promise<TaskView>;
+  reportSuccess(id: string, output: unknown): Promise<TaskView>;
+  heartbeat(id: string): Promise<TaskView>;
+  health(): Health;
+  breakers(): BreakerView[];
+  resetBreaker(agent: string): BreakerView;
+  agents(): AgentView[];
+  agent(name: string): AgentView;
+  /** stop and start the agent's resource again; does not count toward restart intensity */
+  restartAgent(name: string): AgentView;
+  stopAgent(name: string): AgentView;
+  startAgent(name: string): AgentView;
+  supervisors(): SupervisorView[];
+  alerts(q?: { limit?: number }): Alert[];
+  on(event: 'transition', listener: (record: TransitionRecord) => void): () => void;
+  /** transition records after `seq`, oldest first (recent ones from memory, older from the journal) */
+  replay(afterSeq: number): TransitionRecord[];
+  /** serves the HTTP control plane; `warden.stop()` closes it */
+  listen(opts?: ListenOptions): Promise<ServerHandle>;
+  readonly state: WardenState;
+}
+
+export interface ListenOptions {
+  /** 0 picks a free port. @defaultValue 3000 */
+  port?: number;
+  /** @defaultValue '127.0.0.1' */
+  hostname?: string;
+  /** bearer token for the control routes. @defaultValue config.token, else $WARDEN_TOKEN */
+  token?: string;
+}
+
+export interface WardenOptions {
+  /** the clock; tests may pass a fake one. @defaultValue Date.now */
+  now?: () => number;
+  /** the random draw for jitter. @defaultValue Math.random */
+  random?: () => number;
+}
