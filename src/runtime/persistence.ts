@@ -14,6 +14,7 @@ export interface Persistence {
   alert(a: Alert): void;
   checkpoint(id: string, attempt: number, data: unknown): void;
   agent(name: string): void;
+  heartbeat(id: string, at: number, deadlineAt: number | undefined): void;
   /** resolves once everything recorded so far is durable */
   durable(): Promise<void>;
   /** writes buffered journal lines now */
@@ -106,6 +107,10 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     },
     alert(a) {
       journal.append({ a });
+      written();
+    },
+    heartbeat(id, at, deadlineAt) {
+      journal.append({ hb: { id, at, deadlineAt } });
       written();
     },
     agent(name) {

@@ -358,7 +358,11 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       if (cfg && !cfg.run) {
         const at = now();
         const limit = cfg.heartbeatTimeoutMs;
-        entry.actor?.send({ type: 'HEARTBEAT', at, deadlineAt: limit === undefined ? undefined : at + limit });
+        const deadlineAt = limit === undefined ? undefined : at + limit;
+        entry.actor?.send({ type: 'HEARTBEAT', at, deadlineAt });
+        // Not a state change, but a restart must not time the attempt out from before this heartbeat.
+        persistence?.heartbeat(id, at, deadlineAt);
+        await persistence?.durable();
       }
       return taskView(entry);
     },

@@ -222,6 +222,7 @@ function lineProblem(x: unknown): string | undefined {
     return 'has a record without its state';
   }
   if ('c' in o || 'a' in o) return undefined;
+  if ('hb' in o) return typeof (o.hb as { id?: unknown } | null)?.id === 'string' ? undefined : 'has a malformed heartbeat';
   if ('ag' in o) {
     const ag = o.ag as { id?: unknown; state?: unknown } | null;
     if (typeof ag?.id !== 'string') return 'has a malformed agent state';

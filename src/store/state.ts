@@ -50,7 +50,7 @@ export interface PersistedState {
 
 /**
  * One line of the journal. `r` lines are state changes (with the state they led to);
- * `c` lines are checkpoints; `ag` lines agent changes without a transition; `a` lines are alerts. Every line has a number `n`, one more than the
+ * `c` lines are checkpoints; `hb` lines heartbeats; `ag` lines agent changes without a transition; `a` lines are alerts. Every line has a number `n`, one more than the
  * line before it, so replay is ordered and a gap or a repeat is detected.
  */
 export type JournalLine =
@@ -58,6 +58,8 @@ export type JournalLine =
   | { n: number; r: TransitionRecord; agent: AgentState }
   | { n: number; r: TransitionRecord; sup: SupervisorState }
   | { n: number; c: { id: string; attempt: number; data: unknown } }
+  /** an external attempt's heartbeat moved its deadline */
+  | { n: number; hb: { id: string; at: number; deadlineAt?: number } }
   /** an agent's state changed without a transition (a failure counted toward its breaker) */
   | { n: number; ag: { id: string; state: AgentState } }
   | { n: number; a: Alert };
@@ -74,6 +76,11 @@ export function applyLine(state: PersistedState, line: JournalLine, maxAlerts: n
     // A checkpoint can be journaled before its attempt's IN_PROGRESS line (it is saved while START is still queued).
     const t = state.tasks[line.c.id];
     if (t) t.ctx.checkpoint = line.c.data;
+    return;
+  }
+  if ('hb' in line) {
+    const t = state.tasks[line.hb.id];
+    if (t) t.ctx = { ...t.ctx, startedAt: line.hb.at, deadlineAt: line.hb.deadlineAt };
     return;
   }
   if ('ag' in line) {

@@ -164,6 +164,24 @@ describe.each(END_STATES)('after %s', (how) => {
     await b.stop();
   });
 
+  it('a heartbeat before the restart still counts: the deadline runs from the last heartbeat', async () => {
+    const dir = tmpDir();
+    const config = { agents: { ext: { heartbeatTimeoutMs: 5_000 } }, taskTypes: retryIn10s };
+    const a = await started(dir, config);
+    const { id } = await a.submit({ agent: 'ext' });
+    await advance(4_000);
+    await a.heartbeat(id); // the deadline is now 4 s + 5 s from the submit
+    await advance(1_000);
+    await end(a, how, dir);
+
+    const b = await started(dir, config);
+    await advance(3_999);
+    expect(b.get(id)?.status).toBe('IN_PROGRESS');
+    await advance(1);
+    expect(b.get(id)).toMatchObject({ status: 'RETRY_WAIT', attempts: 1, error: { kind: 'timeout' } });
+    await b.stop();
+  });
+
   it('idempotencyKey de-duplication holds across restarts', async () => {
     const dir = tmpDir();
     const config = { agents: { ext: external } };
