@@ -30,6 +30,7 @@ export interface PersistenceDeps {
   supervisor(name: string): SupervisorContext | undefined;
   supervisorNames: readonly string[];
   alerts(): Alert[];
+  archived(): string[];
   /** the seq of the last record published */
   seq(): number;
   now: () => number;
@@ -71,6 +72,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       agents: {},
       supervisors: {},
       alerts: deps.alerts().slice().reverse(),
+      archived: deps.archived(),
     };
     for (const e of tasks.all()) {
       out.tasks[e.id] = persistedTask(e);

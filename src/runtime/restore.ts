@@ -17,6 +17,7 @@ export async function openPersistence(d: {
   tasks: TaskTable;
   agents: Map<string, AgentSlot>;
   alerts: AlertBook;
+  archived: Set<string>;
   bus: RecordBus;
   supervisor: (name: string) => SupervisorContext | undefined;
   now: () => number;
@@ -36,6 +37,7 @@ export async function openPersistence(d: {
     supervisor: d.supervisor,
     supervisorNames: supervisorNames(config.supervisor),
     alerts: () => alerts.list(config.maxAlerts),
+    archived: () => [...d.archived],
     seq: () => d.bus.seq,
     now: d.now,
     logger,
@@ -44,6 +46,7 @@ export async function openPersistence(d: {
   });
   d.bus.resumeAt(restored.seq);
   alerts.load(restored.alerts);
+  for (const id of restored.archived ?? []) d.archived.add(id);
   for (const [id, t] of Object.entries(restored.tasks)) {
     tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
   }

@@ -29,6 +29,8 @@ import type { Health, ListenOptions, Warden, WardenOptions, WardenState } from '
 export type { Health, ListenOptions, Warden, WardenOptions, WardenState, SupervisorView };
 
 type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
+/** swept task ids remembered for history(); beyond this, the oldest are forgotten */
+const MAX_ARCHIVED = 100_000;
 type Inspect = Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
 
 export function createWarden(input: WardenConfig, opts: WardenOptions = {}): Warden {
@@ -52,6 +54,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
+  const archived = new Set<string>();
   const servers = new Set<ServerHandle>();
   const replay = createReplay({
     capacity: 10_000,
@@ -127,6 +130,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       tasks,
       agents,
       alerts,
+      archived,
       bus,
       supervisor: (name) => supervisor?.contextOf(name),
       now,
@@ -149,8 +153,17 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
   function sweep() {
     const cutoff = now() - config.retentionMs;
     for (const entry of [...tasks.all()]) {
-      if (TERMINAL_STATUSES.includes(entry.context.status) && entry.updatedAt < cutoff) tasks.remove(entry.id);
+      if (TERMINAL_STATUSES.includes(entry.context.status) && entry.updatedAt < cutoff) {
+        tasks.remove(entry.id);
+        if (persist) archive(entry.id);
+      }
     }
+  }
+
+  /** Remembers (a bounded number of) swept ids, so history() reads the journal only for tasks that were there. */
+  function archive(id: string) {
+    archived.add(id);
+    if (archived.size > MAX_ARCHIVED) archived.delete(archived.values().next().value as string);
   }
 
   function mustGet(id: string): TaskEntry {
@@ -326,8 +339,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       const entry = typeof id === 'string' ? tasks.get(id) : undefined;
       if (entry) return [...entry.history];
       // A task past its retention left memory and the snapshot; its records are still in the journal.
-      const archived = typeof id === 'string' ? replay.ofTask(id) : [];
-      if (archived.length > 0) return archived;
+      const records = typeof id === 'string' && archived.has(id) ? replay.ofTask(id) : [];
+      if (records.length > 0) return records;
       throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
     },
 

@@ -51,6 +51,7 @@ const schema = z.object({
     z.looseObject({ status: z.enum(['RUNNING', 'RESTARTING', 'ESCALATED', 'STOPPED']), restartTimes: z.array(z.number()) }),
   ),
   alerts: z.array(z.looseObject({ id: z.string(), level: z.enum(['WARNING', 'CRITICAL']) })),
+  archived: z.array(z.string()).optional(),
 });
 
 function bad(file: string, what: string): WardenError {

@@ -46,6 +46,8 @@ export interface PersistedState {
   agents: Record<string, AgentState>;
   supervisors: Record<string, SupervisorState>;
   alerts: Alert[];
+  /** ids of finished tasks swept past their retention: their history is read from journal segments */
+  archived?: string[];
 }
 
 /**
