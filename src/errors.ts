@@ -7,6 +7,7 @@ export type WardenErrorCode =
   | 'invalid_input'
   | 'not_running'
   | 'corrupt_state'
+  | 'locked'
   | 'cancelled';
 
 const BRAND = Symbol.for('warden.error');

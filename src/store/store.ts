@@ -19,10 +19,18 @@ export interface Store {
 
 export async function openStore(dir: string, opts: { durability: Durability; maxAlerts: number; onError: (err: unknown) => void }): Promise<Store> {
   ensureWritableDir(dir);
-  const restored = await readSnapshot(dir);
+  const unlock = lock(dir);
+  let restored: PersistedState;
   const warnings: string[] = [];
-  replayJournal(dir, restored, opts.maxAlerts, warnings);
-  const journal = openJournal(dir, { durability: opts.durability, n: restored.n, onError: opts.onError });
+  let journal: JournalWriter;
+  try {
+    restored = await readSnapshot(dir);
+    replayJournal(dir, restored, opts.maxAlerts, warnings);
+    journal = openJournal(dir, { durability: opts.durability, n: restored.n, onError: opts.onError });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   let writing: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
 
@@ -56,9 +64,64 @@ export async function openStore(dir: string, opts: { durability: Durability; max
     snapshot,
     async close() {
       await Promise.allSettled([writing, queued]);
-      await journal.close();
+      try {
+        await journal.close();
+      } finally {
+        unlock();
+      }
     },
   };
+}
+
+const LOCK_FILE = 'lock';
+
+/**
+ * One process per data directory: two would interleave their journals. The lock names its pid; a
+ * lock whose process is gone (a crash) is taken over, and so is one of this very process (an
+ * instance dropped without stop(), as tests do).
+ */
+function lock(dir: string): () => void {
+  const file = path.join(dir, LOCK_FILE);
+  const mine = JSON.stringify({ pid: process.pid, at: new Date().toISOString() });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      fs.writeFileSync(file, mine, { flag: 'wx' });
+      return () => {
+        if (readLock(file) === process.pid) fs.rmSync(file, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const holder = readLock(file);
+      if (holder !== undefined && holder !== process.pid && alive(holder)) {
+        throw new WardenError(
+          'locked',
+          `data directory ${dir} is in use by process ${holder} (${file}); stop that process or use another dataDir`,
+          { dir, pid: holder },
+        );
+      }
+      fs.rmSync(file, { force: true });
+    }
+  }
+  throw new WardenError('locked', `could not lock the data directory ${dir} (${file})`, { dir });
+}
+
+function readLock(file: string): number | undefined {
+  try {
+    const pid = (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown }).pid;
+    return typeof pid === 'number' ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function ensureWritableDir(dir: string) {
