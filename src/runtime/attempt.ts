@@ -1,6 +1,6 @@
 // Runs one attempt of an in-process agent: builds its ctx, calls run(), reports how it ended.
 import type { Logger } from 'pino';
-import type { RunFn } from '../config.ts';
+import type { RunContext, RunFn } from '../config.ts';
 import type { Usage } from '../types.ts';
 import type { TaskEntry } from './tasks.ts';
 
@@ -37,44 +37,69 @@ export function abortAttempt(a: Attempt, reason: unknown): void {
   a.controller?.abort(reason);
 }
 
+/** What the engine does with an attempt's events; one object for all attempts (no closures per attempt). */
 export interface AttemptHooks {
   logger: Logger;
-  onCheckpoint(data: unknown): void;
-  onUsage(u: Usage): void;
-  onSuccess(output: unknown): void;
-  onFailure(err: unknown): void;
+  onCheckpoint(attempt: Attempt, entry: TaskEntry, data: unknown): void;
+  onSuccess(attempt: Attempt, output: unknown): void;
+  onFailure(attempt: Attempt, err: unknown): void;
+}
+
+/** The `ctx` an agent's run() gets. A class: its methods live once on the prototype, not per attempt. */
+class AttemptContext implements RunContext {
+  readonly attempt: number;
+  readonly timeoutMs: number | undefined;
+  readonly checkpoint: unknown;
+  readonly taskId: string;
+  readonly agent: string;
+  #log: Logger | undefined;
+  constructor(
+    private readonly a: Attempt,
+    private readonly entry: TaskEntry,
+    private readonly hooks: AttemptHooks,
+  ) {
+    this.attempt = a.number;
+    this.timeoutMs = a.timeoutMs;
+    this.checkpoint = entry.context.checkpoint;
+    this.taskId = a.taskId;
+    this.agent = a.agent;
+  }
+  get signal(): AbortSignal {
+    return signalOf(this.a);
+  }
+  // A child logger per attempt is only made when the agent logs.
+  get log(): Logger {
+    this.#log ??= this.hooks.logger.child({ task: this.a.taskId, agent: this.a.agent, attempt: this.a.number });
+    return this.#log;
+  }
+  saveCheckpoint(data: unknown): void {
+    this.hooks.onCheckpoint(this.a, this.entry, data);
+  }
+  reportUsage(u: Usage): void {
+    for (const k of ['turns', 'costUsd', 'tokens'] as const) {
+      const v = u?.[k];
+      if (typeof v === 'number' && Number.isFinite(v)) this.a.usage[k] = (this.a.usage[k] ?? 0) + v;
+    }
+  }
 }
 
 export function runAttempt(run: RunFn, entry: TaskEntry, attempt: Attempt, hooks: AttemptHooks): void {
   const c = entry.context;
-  let log: Logger | undefined;
-  const ctx = {
-    get signal() {
-      return signalOf(attempt);
-    },
-    attempt: attempt.number,
-    timeoutMs: attempt.timeoutMs,
-    checkpoint: c.checkpoint,
-    taskId: c.id,
-    agent: attempt.agent,
-    saveCheckpoint: (data: unknown) => hooks.onCheckpoint(data),
-    reportUsage: (u: Usage) => hooks.onUsage(u),
-    // A child logger per attempt is only made when the agent logs.
-    get log() {
-      log ??= hooks.logger.child({ task: c.id, agent: attempt.agent, attempt: attempt.number });
-      return log;
-    },
-  };
+  const ctx = new AttemptContext(attempt, entry, hooks);
   const info = { id: c.id, type: c.type, agent: attempt.agent, input: c.input, attempt: attempt.number };
   let result: unknown;
   try {
     result = run(info, ctx);
   } catch (err) {
-    hooks.onFailure(err);
+    hooks.onFailure(attempt, err);
     return;
   }
-  if (isThenable(result)) result.then(hooks.onSuccess, hooks.onFailure);
-  else hooks.onSuccess(result);
+  if (isThenable(result)) {
+    result.then(
+      (output) => hooks.onSuccess(attempt, output),
+      (err: unknown) => hooks.onFailure(attempt, err),
+    );
+  } else hooks.onSuccess(attempt, result);
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

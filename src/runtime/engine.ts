@@ -8,8 +8,8 @@ import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
 import { classifyError } from '../policy/classify.ts';
 import { decideRetry } from '../policy/decide.ts';
 import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrategy } from '../policy/recovery.ts';
-import type { ErrorKind, TaskError, TransitionRecord, Usage } from '../types.ts';
-import { abortAttempt, newAttempt, runAttempt, type Attempt } from './attempt.ts';
+import type { ErrorKind, TaskError, TransitionRecord } from '../types.ts';
+import { abortAttempt, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
 import type { Queue } from './queue.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
@@ -160,18 +160,19 @@ export function createEngine(deps: EngineDeps): Engine {
       void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
     }, timeoutMs);
     attempt.timer.unref?.();
-    runAttempt(run, entry, attempt, {
-      logger,
-      onCheckpoint: (data) => {
-        if (attempts.get(c.id) !== attempt) return;
-        entry.actor?.send({ type: 'CHECKPOINT', attempt: attempt.number, data });
-        deps.onCheckpoint(c.id, attempt.number, data);
-      },
-      onUsage: (u) => addUsage(attempt.usage, u),
-      onSuccess: (output) => complete(c.id, number, output),
-      onFailure: (err) => void fail(c.id, number, err),
-    });
+    runAttempt(run, entry, attempt, hooks);
   }
+
+  const hooks: AttemptHooks = {
+    logger,
+    onCheckpoint(attempt, entry, data) {
+      if (attempts.get(attempt.taskId) !== attempt) return;
+      entry.actor?.send({ type: 'CHECKPOINT', attempt: attempt.number, data });
+      deps.onCheckpoint(attempt.taskId, attempt.number, data);
+    },
+    onSuccess: (attempt, output) => complete(attempt.taskId, attempt.number, output),
+    onFailure: (attempt, err) => void fail(attempt.taskId, attempt.number, err),
+  };
 
   /** Frees the attempt's slot and tells the breaker what it needs to know: failures, and probe results. */
   function release(attempt: Attempt, kind: ErrorKind | undefined) {
@@ -351,9 +352,3 @@ function timeoutReason(attempt: Attempt): DOMException {
   return new DOMException(`attempt ${attempt.number} timed out after ${attempt.timeoutMs ?? '?'} ms`, 'TimeoutError');
 }
 
-function addUsage(into: Usage, u: Usage) {
-  for (const k of ['turns', 'costUsd', 'tokens'] as const) {
-    const v = u[k];
-    if (typeof v === 'number' && Number.isFinite(v)) into[k] = (into[k] ?? 0) + v;
-  }
-}
