@@ -112,7 +112,7 @@ export const taskMachine = setup({
     renewBudget: assign(({ context, event }) => ({
       status: 'ASSIGNED' as const,
       prev: context.status,
-      maxRetries: context.attempts + (event.type === 'RETRY' ? (event.attempts ?? 1) : 1) - 1,
+      maxRetries: context.attempts + (event.type === 'RETRY' ? Math.max(1, Math.floor(event.attempts ?? 1)) : 1) - 1,
       failureCounts: {},
       decision: undefined,
       retryAt: undefined,

@@ -608,6 +608,19 @@ describe('task machine examples', () => {
     expect(h.actor.getSnapshot().context.attempts).toBe(5);
   });
 
+  it('a human RETRY asking for 0 or fewer attempts still grants one (the budget never goes below the attempts made)', () => {
+    const h = harness(taskInput({ maxRetries: 0 }));
+    h.actor.send({ type: 'ASSIGN' });
+    h.actor.send({ type: 'START', at: 0 });
+    failWithPolicy(h, SERVER);
+    h.actor.send({ type: 'RETRY', attempts: 0 });
+    expect(h.actor.getSnapshot().context).toMatchObject({ status: 'ASSIGNED', attempts: 1, maxRetries: 1 });
+    h.actor.send({ type: 'START', at: 0 });
+    failWithPolicy(h, SERVER);
+    h.actor.send({ type: 'RETRY', attempts: -5 });
+    expect(h.actor.getSnapshot().context).toMatchObject({ status: 'ASSIGNED', attempts: 2, maxRetries: 2 });
+  });
+
   it('RESOLVE from ESCALATED succeeds with the human result', () => {
     const h = harness(taskInput({ maxRetries: 0 }));
     h.actor.send({ type: 'ASSIGN' });
