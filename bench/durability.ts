@@ -8,16 +8,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { createWarden, type Warden } from '../src/index.ts';
+import { workload, type Variant } from './workload.ts';
 import { fmtBytes, fmtRate, fmtRatio, median, nowMs, settle, table } from './util.ts';
 
-type Variant = 'succeed' | 'failOnce';
 /** 'memory' here is `persist: false` (createWarden treats `durability: 'memory'` the same way). */
 type Mode = 'memory' | 'write' | 'fsync';
 const MODES: readonly Mode[] = ['memory', 'write', 'fsync'];
 
 const logger = pino({ level: 'silent' });
-/** Same as the main bench: retried once, and not counted by the breaker. */
-const FLAKY = Object.freeze({ kind: 'validation', message: 'first attempt fails' });
 
 /** Quoted from issue 4 for scale: BullMQ with a local Redis (AOF everysec) on this machine. Not measured here. */
 const BULLMQ: Record<Variant, number> = { succeed: 5_600, failOnce: 2_000 };
@@ -35,20 +33,7 @@ interface Sample {
 function makeWarden(variant: Variant, mode: Mode, dataDir: string | undefined): Warden {
   return createWarden({
     ...(mode === 'memory' ? { persist: false } : { persist: true, durability: mode, dataDir }),
-    agents: {
-      noop: {
-        concurrency: 1000,
-        run:
-          variant === 'succeed'
-            ? async () => 1
-            : async (_task, ctx) => {
-                if (ctx.attempt === 1) throw FLAKY;
-                return 1;
-              },
-      },
-    },
-    taskTypes: { default: { maxRetries: 1, backoff: { initialMs: 0 } } },
-    logger,
+    ...workload(variant, logger),
   });
 }
 

@@ -16,6 +16,7 @@ import { pino } from 'pino';
 import { createActor, fromPromise, setup, toPromise } from 'xstate';
 import { createWarden, type Warden } from '../src/index.ts';
 import { lifecycleDurability, restoreInChild } from './durability.ts';
+import { workload, type Variant } from './workload.ts';
 import { fmtBytes, fmtRate, fmtRatio, gc, gcSource, median, nowMs, settle, table } from './util.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -98,32 +99,8 @@ async function bareXState(n: number, batch: number): Promise<Sample> {
   return done(n);
 }
 
-type Variant = 'succeed' | 'failOnce';
-
-/** Thrown by the first attempt of a fail-once task. A validation error is retried once and, being
- * the caller's fault rather than the agent's, is not counted by the breaker: 20,000 server errors
- * would open the circuit and measure the breaker's wait instead of the retry path. */
-const FLAKY = Object.freeze({ kind: 'validation', message: 'first attempt fails' });
-
 function makeWarden(variant: Variant): Warden {
-  return createWarden({
-    persist: false,
-    agents: {
-      noop: {
-        concurrency: 1000,
-        run:
-          variant === 'succeed'
-            ? async () => 1
-            : async (_task, ctx) => {
-                if (ctx.attempt === 1) throw FLAKY;
-                return 1;
-              },
-      },
-    },
-    // initialMs 0: the retry is due at once, so no timer is armed.
-    taskTypes: { default: { maxRetries: 1, backoff: { initialMs: 0 } } },
-    logger,
-  });
+  return createWarden({ persist: false, ...workload(variant, logger) });
 }
 
 async function wardenRun(variant: Variant, n: number, batch: number): Promise<Sample> {

@@ -3,24 +3,12 @@
 //   npx tsx bench/top.ts /tmp/warden-prof/<file>.cpuprofile
 import { pino } from 'pino';
 import { createWarden } from '../src/index.ts';
+import { workload } from './workload.ts';
 
 const variant = process.argv[2] === 'failOnce' ? 'failOnce' : 'succeed';
 const total = Number(process.argv[3] ?? 60_000);
 const BATCH = 1_000;
-const w = createWarden({
-  persist: false,
-  agents: {
-    noop: {
-      concurrency: 1000,
-      run: async (_t, ctx) => {
-        if (variant === 'failOnce' && ctx.attempt === 1) throw { kind: 'validation', message: 'first attempt fails' };
-        return 1;
-      },
-    },
-  },
-  taskTypes: { default: { maxRetries: 1, backoff: { initialMs: 0 } } },
-  logger: pino({ level: 'silent' }),
-});
+const w = createWarden({ persist: false, ...workload(variant, pino({ level: 'silent' })) });
 await w.start();
 const t0 = performance.now();
 for (let done = 0; done < total; done += BATCH) {

@@ -25,7 +25,6 @@ export interface Restored {
   supervisors: Record<string, SupervisorState>;
 }
 
-export type SupervisorActor = ReturnType<typeof createSupervisorActor>['actor'];
 
 /** The machine's input for a supervisor config, its subtree included. */
 export function supervisorInput(config: ResolvedConfig, s: ResolvedSupervisorConfig, nested: boolean): SupervisorInput {

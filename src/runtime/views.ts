@@ -14,7 +14,7 @@ export interface SupervisorView {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function agentContextOf(slot: AgentSlot): AgentContext {
+function agentContextOf(slot: AgentSlot): AgentContext {
   return slot.ref.getSnapshot().context as AgentContext;
 }
 
