@@ -23,6 +23,8 @@ export interface TaskEntry {
 export interface ListQuery {
   status?: TaskStatus;
   agent?: string;
+  /** only tasks of this task type */
+  type?: string;
   limit?: number;
   cursor?: string;
   /** creation order, oldest first (`asc`) or newest first (`desc`). @defaultValue 'asc' */
@@ -81,7 +83,7 @@ export function createTaskTable(): TaskTable {
       entry.context = context;
       return entry;
     },
-    list({ status, agent, limit: asked = 100, cursor, order = 'asc' }) {
+    list({ status, agent, type, limit: asked = 100, cursor, order = 'asc' }) {
       if (order !== 'asc' && order !== 'desc') {
         throw new WardenError('invalid_input', `order must be 'asc' or 'desc', got ${JSON.stringify(order)}`, { field: 'order' });
       }
@@ -95,6 +97,7 @@ export function createTaskTable(): TaskTable {
       for (; inRange(i) && items.length < limit; i += step) {
         const e = ordered[i];
         if (!e || (status && e.context.status !== status) || (agent && e.context.agent !== agent)) continue;
+        if (type && e.context.type !== type) continue;
         items.push(e);
       }
       return { items, nextCursor: inRange(i) && items.length === limit ? i.toString(36) : null };

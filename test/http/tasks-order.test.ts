@@ -34,6 +34,12 @@ describe('GET /api/tasks?order', () => {
     expect(h.warden.list({ order: 'desc', limit: 1 }).items[0]?.id).toBe(ids[4]);
   });
 
+  it('filters by task type', async () => {
+    const slow = await h.warden.submit({ agent: 'ext', type: 'slow' });
+    await h.warden.submit({ agent: 'ext' });
+    expect((await page('type=slow')).items.map((t) => t.id)).toEqual([slow.id]);
+  });
+
   it('400 naming order for a value that is neither asc nor desc', async () => {
     const res = await h.req('GET', '/api/tasks?order=newest');
     expect(res.status).toBe(400);
