@@ -50,6 +50,7 @@ function outcomeChart() {
   var axis = [svg('line', { x1: 0, y1: H, x2: W, y2: H, stroke: '#9aa3b2' }), svg('text', { x: 0, y: 10, 'font-size': 10, fill: '#5b6577', text: 'max ' + max + '/min' }),
     svg('text', { x: W, y: H + 11, 'font-size': 10, 'text-anchor': 'end', fill: '#5b6577', text: 'now' }),
     svg('text', { x: 0, y: H + 11, 'font-size': 10, fill: '#5b6577', text: '60 min ago' })];
+  if (!bars.length) axis.push(svg('text', { x: W / 2, y: H / 2, 'font-size': 11, 'text-anchor': 'middle', fill: '#5b6577', text: 'no task finished since this page opened' }));
   var legend = el('div', { 'class': 'legend' }, OUTCOMES.map(function (o) { return el('span', null, [el('i', { style: 'background:' + o[1] }), o[0]]); }));
   return el('div', { 'class': 'chart' }, [el('h3', { text: 'Task outcomes per minute' }),
     svg('svg', { viewBox: '0 0 ' + W + ' ' + (H + 14), role: 'img', 'aria-label': 'task outcomes per minute, last hour' }, axis.concat(bars)), legend]);

@@ -11,7 +11,7 @@ const CORE = String.raw`
 'use strict';
 var KEY = 'warden-token';
 var state = { cursor: null, cursors: [], events: [], lastEventId: null, streamCtl: null, role: 'admin', who: null,
-  providers: true, detailId: null, health: null };
+  providers: false, hasWho: false, secured: true, api: null, detailId: null, health: null };
 function $(id) { return document.getElementById(id); }
 function el(tag, attrs, kids) {
   var n = document.createElement(tag);
@@ -74,16 +74,28 @@ function may(what) {
   if (state.role === 'operator') return what === 'task' || what === 'breaker';
   return false;
 }
+// What this server offers, from its own /openapi.json (open to all): whether it asks for a token and
+// whether /api/whoami and /api/providers exist, so the page never calls a route that is not there.
+function loadApi() {
+  return api('GET', '/openapi.json').then(function (doc) {
+    var paths = (doc && doc.paths) || {};
+    state.secured = !!(doc && doc.components && doc.components.securitySchemes);
+    state.hasWho = !!paths['/api/whoami']; state.providers = !!paths['/api/providers'];
+  }).catch(function () { state.secured = true; state.hasWho = true; state.providers = true; });
+}
+function needsToken() { return state.secured && !token(); }
 function loadWho() {
+  if (!state.hasWho) { state.role = 'admin'; state.who = null; return Promise.resolve(); }
   return api('GET', '/api/whoami').then(function (w) {
     state.who = w && w.name ? w.name : null; state.role = w && w.role ? w.role : 'admin';
-  }).catch(function (e) { if (e.status === 404) { state.role = 'admin'; state.who = null; } else throw e; })
+  }).catch(function (e) { if (e.status === 404) { state.role = 'admin'; state.who = null; state.hasWho = false; } else throw e; })
     .then(function () { $('who').textContent = state.who ? state.who + ' (' + state.role + ')' : ''; });
 }
 `;
 
 const BOOT = String.raw`
 function refresh() {
+  if (needsToken()) { say('enter the token above to see this Warden', true); return Promise.resolve(); }
   return Promise.all([loadHealth(), loadAlerts(), loadTasks(), loadProviders()]).then(function () {
     renderAttention(); if (state.detailId) showDetail(state.detailId, true);
     say('updated ' + new Date().toLocaleTimeString());
@@ -91,6 +103,7 @@ function refresh() {
 }
 function connect() {
   if (state.streamCtl) state.streamCtl.abort();
+  if (needsToken()) { $('live').textContent = 'needs the token'; return; }
   var ctl = new AbortController(); state.streamCtl = ctl;
   var h = headers(false); if (state.lastEventId) h['Last-Event-ID'] = state.lastEventId;
   fetch('/api/events', { headers: h, signal: ctl.signal }).then(function (res) {
@@ -127,7 +140,9 @@ function onRecord(r) {
   logEvent(r); chartRecord(r);
   if (!soon) soon = setTimeout(function () { soon = null; refresh(); }, 800);
 }
-function start() { loadWho().catch(function () {}).then(refresh); connect(); }
+function start() {
+  return (state.api || (state.api = loadApi())).then(function () { if (needsToken()) return refresh(); connect(); return loadWho().catch(function () {}).then(refresh); });
+}
 $('token').value = token();
 $('save').addEventListener('click', function () { sessionStorage.setItem(KEY, $('token').value.trim()); start(); });
 $('forget').addEventListener('click', function () { sessionStorage.removeItem(KEY); $('token').value = ''; say('token forgotten'); });
@@ -136,7 +151,7 @@ $('next').addEventListener('click', function () { state.cursors.push(state.curso
 $('prev').addEventListener('click', function () { state.cursor = state.cursors.pop() || null; loadTasks(); });
 $('f-events').addEventListener('input', renderEvents);
 wireResolveDialog();
-drawCharts(); start(); setInterval(refresh, 5000); setInterval(drawCharts, 10000);
+drawCharts(); renderEvents(); start(); setInterval(refresh, 5000); setInterval(drawCharts, 10000);
 `;
 
 export const DASHBOARD_SCRIPT = CORE + DASHBOARD_VIEWS + DASHBOARD_TASKS + DASHBOARD_CHARTS + BOOT;

@@ -40,7 +40,7 @@ ul.tree ul li::before{content:'';position:absolute;left:-1.1rem;top:.7em;width:.
 ol.timeline{list-style:none;padding:0;margin:0;border-left:2px solid #c5ccd8}
 ol.timeline li{padding:.15rem 0 .15rem .7rem;position:relative;overflow-wrap:anywhere}
 ol.timeline li::before{content:'';position:absolute;left:-6px;top:.55em;width:10px;height:10px;border-radius:50%;background:#9aa3b2}
-ol.timeline li.err::before{background:#b00020}ol.timeline li.ok::before{background:#1e8a3a}
+ol.timeline li.err::before{background:#b00020}ol.timeline li.done::before{background:#1e8a3a}
 pre{font-size:12px;max-height:20rem;overflow:auto;margin:0;background:#f6f7f9;padding:.3rem;white-space:pre-wrap;overflow-wrap:anywhere}
 dialog{max-width:min(40rem,96vw);width:96vw;border:1px solid #9aa3b2;border-radius:6px}
 dialog textarea{width:100%;min-height:10rem;font:12px/1.4 ui-monospace,monospace}

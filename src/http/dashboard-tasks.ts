@@ -54,13 +54,15 @@ function loadTasks() {
   });
 }
 function timelineItem(r, prev) {
-  var cls = r.error ? 'err' : r.to === 'SUCCEEDED' ? 'ok' : '';
+  var cls = r.error ? 'err' : r.to === 'SUCCEEDED' ? 'done' : '';
   var kids = [el('span', { 'class': 'muted', text: new Date(r.at).toISOString().slice(11, 23) + ' ' }), pill(r.to), ' ', el('span', { 'class': 'muted', text: r.event })];
   if (r.attempt) kids.push(' · attempt ' + r.attempt);
   if (r.agent) kids.push(' · agent ' + r.agent);
   if (r.by) kids.push(' · by ' + r.by);
   if (r.reason) kids.push(' · reason: ' + r.reason);
-  if (r.error) kids.push(el('div', { 'class': 'bad', text: errText(r.error) + (r.error.retryAfterMs !== undefined ? ' · Retry-After ' + Math.round(r.error.retryAfterMs) + ' ms' : '') }));
+  // FAILED and the ESCALATED or RETRY_WAIT that follows carry the same error: say it once.
+  var repeated = r.error && prev && prev.error && prev.error.message === r.error.message && prev.attempt === r.attempt;
+  if (r.error && !repeated) kids.push(el('div', { 'class': 'bad', text: errText(r.error) + (r.error.retryAfterMs !== undefined ? ' · Retry-After ' + Math.round(r.error.retryAfterMs) + ' ms' : '') }));
   if (prev && prev.to === 'RETRY_WAIT') kids.push(el('div', { 'class': 'muted', text: 'waited ' + Math.round((r.at - prev.at) / 100) / 10 + ' s' }));
   return el('li', { 'class': cls }, kids);
 }
@@ -72,7 +74,8 @@ function showDetail(id, quiet) {
     if (t.nextRetryAt) facts.push(' · next retry ' + ago(t.nextRetryAt));
     var kids = [el('h3', null, ['Task ', el('code', { text: t.id }), ' ', btn('close', function () { state.detailId = null; fill('detail', []); })]),
       el('p', null, facts), taskActions(t, false)];
-    if (t.error) kids.push(el('p', { 'class': 'bad', text: 'error: ' + errText(t.error) }));
+    if (t.error && TERMINAL[t.status]) kids.push(el('p', { 'class': 'muted', text: 'last error: ' + errText(t.error) }));
+    else if (t.error) kids.push(el('p', { 'class': 'bad', text: 'error: ' + errText(t.error) }));
     if (t.lastError && !t.error) kids.push(el('p', { 'class': 'muted', text: 'last error: ' + errText(t.lastError) }));
     if (t.usage || t.budget) kids.push(el('p', { text: 'usage: ' + usageText(t.usage) + (t.budget ? ' · budget: ' + usageText(t.budget) : '') }));
     kids.push(el('h3', { text: 'History' }), el('ol', { 'class': 'timeline' }, recs.map(function (r, i) { return timelineItem(r, recs[i - 1]); })));

@@ -77,7 +77,7 @@ function renderAttention() {
   (state.escalated || []).forEach(function (t) { cards.push(escalatedCard(t)); });
   if (h) h.breakers.filter(function (b) { return b.state !== 'CLOSED'; }).forEach(function (b) {
     cards.push(card([pill('circuit ' + b.state, b.state), ' ', el('strong', { text: b.agent })],
-      [b.failures + ' failures in window' + (b.openedAt ? ' · opened ' + ago(b.openedAt) : ''),
+      [(b.failures ? b.failures + ' failures in window · ' : '') + (b.openedAt ? 'opened ' + ago(b.openedAt) : ''),
        b.halfOpenAt ? 'half-opens ' + ago(b.halfOpenAt) : 'probing'], may('breaker') ? [resetButton(b.agent)] : [], b.state === 'HALF_OPEN'));
   });
   (state.providerList || []).filter(function (p) { return p.gate === 'CLOSED'; }).forEach(function (p) {
@@ -95,8 +95,9 @@ function loadAlerts() {
   return api('GET', '/api/health/alerts?limit=200').then(function (list) {
     var groups = {}, order = [];
     list.forEach(function (a) {
-      var g = groups[a.component];
-      if (!g) { g = groups[a.component] = { component: a.component, count: 0, critical: 0, latest: a }; order.push(g); }
+      // Alerts about single tasks group together: one row per task would bury the components.
+      var key = a.component.indexOf('task:') === 0 ? 'tasks' : a.component, g = groups[key];
+      if (!g) { g = groups[key] = { component: key, count: 0, critical: 0, latest: a }; order.push(g); }
       g.count++; if (a.level === 'CRITICAL') g.critical++;
     });
     table('alerts', ['component', 'count', 'latest', ''], order.map(function (g) {
