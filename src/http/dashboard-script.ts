@@ -56,7 +56,9 @@ function pill(word, cls) { return el('span', { 'class': 'pill ' + (cls || word),
 function cell(c, cls) { return el('td', { 'class': cls }, [c === undefined || c === null ? '' : typeof c === 'string' ? c : c]); }
 function row(cells) { return el('tr', null, cells.map(function (c) { return c && c.tagName === 'TD' ? c : cell(c); })); }
 function head(cells) { return el('tr', null, cells.map(function (c) { return el('th', { text: c }); })); }
+// Each cell carries its column's title: on a narrow screen the rows become stacked cards that show it.
 function table(id, titles, rows, empty) {
+  rows.forEach(function (r) { Array.prototype.forEach.call(r.children, function (td, i) { if (titles[i]) td.setAttribute('data-label', titles[i]); }); });
   fill(id, rows.length ? [head(titles)].concat(rows) : [el('tr', null, [el('td', { 'class': 'muted', text: empty || 'none' })])]);
 }
 function mb(n) { return (n / 1048576).toFixed(1) + ' MiB'; }

@@ -44,5 +44,13 @@ ol.timeline li.err::before{background:#b00020}ol.timeline li.done::before{backgr
 pre{font-size:12px;max-height:20rem;overflow:auto;margin:0;background:#f6f7f9;padding:.3rem;white-space:pre-wrap;overflow-wrap:anywhere}
 dialog{max-width:min(40rem,96vw);width:96vw;border:1px solid #9aa3b2;border-radius:6px}
 dialog textarea{width:100%;min-height:10rem;font:12px/1.4 ui-monospace,monospace}
+@media (max-width:40rem){
+ table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+ table.stack th{display:none}table.stack tr{border-bottom:1px solid #dde1e7;padding:.3rem 0}
+ table.stack td{border:0;padding:.1rem 0;white-space:normal}
+ table.stack td:empty{display:none}
+ table.stack td[data-label]::before{content:attr(data-label) ': ';color:#5b6577;font-size:12px}
+ header input{max-width:none}
+}
 #detail:empty{display:none}#detail{margin-top:.6rem;border-top:1px solid #dde1e7;padding-top:.4rem}
 `;

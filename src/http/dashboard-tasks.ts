@@ -90,6 +90,7 @@ var resolving = null;
 function openResolve(t) {
   resolving = t; $('resolve-title').textContent = 'Resolve task ' + short(t.id) + ' (' + t.agent + ')';
   $('resolve-output').value = t.checkpoint !== undefined ? JSON.stringify(t.checkpoint, null, 2) : 'null';
+  $('resolve-context').textContent = (t.error ? 'failed with ' + errText(t.error) + '\n' : '') + 'input: ' + JSON.stringify(t.input, null, 2);
   $('resolve-error').textContent = ''; $('resolve-dialog').showModal(); $('resolve-output').focus();
 }
 function checkResolve() {

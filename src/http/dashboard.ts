@@ -25,11 +25,11 @@ export const DASHBOARD_HTML = `<!doctype html>
 <select id="f-limit" aria-label="page size"><option>25</option><option selected>50</option><option>100</option></select>
 <button id="filter" class="primary">filter</button><button id="prev" disabled>‹ prev</button><button id="next" disabled>next ›</button>
 </div>
-<div class="scroll"><table id="tasks"></table></div><div id="detail"></div></section>
-<section class="wide"><h2>Agents</h2><div class="scroll"><table id="agents"></table></div></section>
+<div class="scroll"><table id="tasks" class="stack"></table></div><div id="detail"></div></section>
+<section class="wide"><h2>Agents</h2><div class="scroll"><table id="agents" class="stack"></table></div></section>
 <section><h2>Supervision tree</h2><div id="tree"></div></section>
-<section id="providers-box" hidden><h2>Providers</h2><div class="scroll"><table id="providers"></table></div></section>
-<section><h2>Alerts <small>by component</small></h2><div class="scroll"><table id="alerts"></table></div></section>
+<section id="providers-box" hidden><h2>Providers</h2><div class="scroll"><table id="providers" class="stack"></table></div></section>
+<section><h2>Alerts <small>by component</small></h2><div class="scroll"><table id="alerts" class="stack"></table></div></section>
 <section class="wide"><h2>Live events <small id="live">connecting…</small></h2>
 <div class="filters"><input id="f-events" placeholder="filter: id, agent, state, event…" aria-label="event filter" size="30"></div>
 <pre id="events"></pre></section>
@@ -37,6 +37,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <dialog id="resolve-dialog" aria-labelledby="resolve-title"><div>
 <h3 id="resolve-title">Resolve task</h3>
 <p class="muted">The task ends SUCCEEDED with this output. It must be JSON.</p>
+<pre id="resolve-context"></pre>
 <textarea id="resolve-output" spellcheck="false" aria-label="output (JSON)">null</textarea>
 <p id="resolve-error" class="bad" role="alert"></p>
 <button id="resolve-ok" class="primary">resolve</button><button id="resolve-cancel">close</button>

@@ -157,4 +157,40 @@ describe.skipIf(!have)('dashboard in chromium', () => {
     expect(problems).toEqual([]);
     await page.close();
   }, 90_000);
+
+  // GET /api/whoami arrives with token roles (another branch); until then the browser answers it from
+  // page.route, with the server's real /openapi.json plus that one path, to prove what each role sees.
+  it.each([
+    ['viewer', { task: 0, reset: 0, agent: 0 }],
+    ['operator', { task: 1, reset: 1, agent: 0 }],
+    ['admin', { task: 1, reset: 1, agent: 1 }],
+  ] as const)('role %s: the page shows only the actions the role may take', async (role, sees) => {
+    await call('POST', '/api/tasks', { agent: 'flaky', input: { role } });
+    await until('flaky to open its circuit', async () =>
+      (await call<Array<{ agent: string; state: string }>>('GET', '/api/health/circuit-breakers')).some((b) => b.agent === 'flaky' && b.state === 'OPEN'));
+    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(STEP_MS);
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.route('**/openapi.json', async (route) => {
+      const res = await route.fetch({ timeout: STEP_MS });
+      const doc = (await res.json()) as { paths: Record<string, unknown> };
+      doc.paths['/api/whoami'] = { get: { responses: { '200': { description: 'the caller' } } } };
+      await route.fulfill({ response: res, json: doc });
+    });
+    await page.route('**/api/whoami', (route) => route.fulfill({ json: { name: `a-${role}`, role } }));
+    await page.goto(url, { timeout: STEP_MS });
+    await page.fill('#token', TOKEN);
+    await page.click('#save');
+    await page.locator('#who', { hasText: `a-${role} (${role})` }).waitFor();
+    await page.locator('#attention .card', { hasText: 'circuit OPEN' }).waitFor();
+    await page.locator('#agents tr', { hasText: 'ext' }).waitFor();
+    const count = (sel: string, name: string) => page.locator(sel).getByRole('button', { name, exact: true }).count();
+    expect((await count('#attention', 'retry')) > 0 ? 1 : 0).toBe(sees.task);
+    expect((await count('#attention', 'reset circuit')) > 0 ? 1 : 0).toBe(sees.reset);
+    expect((await count('#agents', 'restart')) > 0 ? 1 : 0).toBe(sees.agent);
+    await shot(page, `10-role-${role}`);
+    expect(problems).toEqual([]);
+    await page.close();
+  }, 30_000);
 });
