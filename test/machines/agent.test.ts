@@ -64,7 +64,7 @@ function sendsRelease(c: AgentContext, epoch: number, outcome: CallOutcome): boo
 /** Admits and acquires as the dispatcher does (engine `drain`); returns the epoch to release with, or undefined if refused. */
 function acquire(h: Harness): number | undefined {
   const c = h.actor.getSnapshot().context;
-  if (h.inFlight >= h.concurrency || !admits(c)) return undefined;
+  if (!admitsCall(c, h.inFlight, h.concurrency)) return undefined;
   if (c.circuit === 'HALF_OPEN') h.actor.send({ type: 'ACQUIRE', at: h.clock.now() });
   h.inFlight += 1;
   return c.epoch;
@@ -151,6 +151,8 @@ type Op =
   | { op: 'ACQUIRE_UNCHECKED' }
   | { op: 'RELEASE'; pick: number; outcome: CallOutcome }
   | { op: 'TICK'; ms: number }
+  /** time to exactly one side of an edge: the oldest counted failure leaving the window, or the open period ending */
+  | { op: 'EDGE'; edge: 'window' | 'open'; delta: -1 | 0 | 1 }
   | { op: 'RESET' };
 
 class AgentCommand implements fc.Command<AgentModel, Harness> {
@@ -215,10 +217,13 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
         break;
       }
       case 'TICK':
-        m.now += o.ms;
-        if (m.circuit === 'OPEN' && m.openUntil !== undefined && m.now >= m.openUntil) enter(m, out, 'HALF_OPEN', 'TIMER');
-        h.clock.increment(o.ms);
+        tick(m, h, out, o.ms);
         break;
+      case 'EDGE': {
+        const edge = o.edge === 'window' ? (m.failures[0] === undefined ? undefined : m.failures[0] + m.breaker.windowMs) : m.circuit === 'OPEN' ? m.openUntil : undefined;
+        if (edge !== undefined && edge + o.delta > m.now) tick(m, h, out, edge + o.delta - m.now);
+        break;
+      }
       case 'RESET':
         // A reset of a CLOSED circuit clears its failures without a state change, so without a record.
         if (m.circuit === 'CLOSED') m.failures = [];
@@ -250,6 +255,12 @@ class AgentCommand implements fc.Command<AgentModel, Harness> {
   }
 }
 
+function tick(m: AgentModel, h: Harness, out: ExpectedFact[], ms: number): void {
+  m.now += ms;
+  if (m.circuit === 'OPEN' && m.openUntil !== undefined && m.now >= m.openUntil) enter(m, out, 'HALF_OPEN', 'TIMER');
+  h.clock.increment(ms);
+}
+
 const breakerArb: fc.Arbitrary<BreakerOptions> = fc.record({
   failureThreshold: fc.integer({ min: 1, max: 4 }),
   windowMs: fc.integer({ min: 5, max: 200 }),
@@ -268,6 +279,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       .map(({ pick, outcome }): Op => ({ op: 'RELEASE', pick, outcome })),
   },
   { weight: 10, arbitrary: fc.integer({ min: 1, max: 80 }).map((ms): Op => ({ op: 'TICK', ms })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({ edge: fc.constantFrom<'window' | 'open'>('window', 'open'), delta: fc.constantFrom<-1 | 0 | 1>(-1, 0, 1) })
+      .map((e): Op => ({ op: 'EDGE', ...e })),
+  },
   { weight: 1, arbitrary: fc.constant<Op>({ op: 'RESET' }) },
 );
 
