@@ -2,9 +2,9 @@
 // runtime must carry on as if it had not.
 import { describe, expect, it, vi } from 'vitest';
 import type { Alert, TransitionRecord } from '../../src/types.ts';
-import { advance, captureLogs, flush, httpError, startWarden, statuses, useRuntimeHarness } from './helpers.ts';
+import { advance, captureLogs, flush, httpError, startWarden, statuses, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 const authFailure = async () => {
   throw httpError(401);

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createWarden, type AgentConfig, type Warden } from '../../src/index.ts';
-import { flatBackoff, res, resources, T0 } from './helpers.ts';
+import { res, resources } from '../support/resources.ts';
+import { flatBackoff, T0 } from '../support/warden.ts';
 
 let dir = '';
 const live: Warden[] = [];
