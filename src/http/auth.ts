@@ -5,7 +5,7 @@ import { WardenError } from '../errors.ts';
 import { errorResponse } from './errors.ts';
 
 /** GET (and HEAD) on these paths needs no token. */
-export const OPEN_PATHS: readonly string[] = ['/health', '/ready', '/metrics', '/'];
+export const OPEN_PATHS: readonly string[] = ['/health', '/ready', '/metrics', '/', '/openapi.json'];
 
 /** What hono/bearer-auth accepts as a token (RFC 6750 b64token). */
 const TOKEN_SHAPE = /^[A-Za-z0-9._~+/-]+=*$/;
