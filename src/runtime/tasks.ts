@@ -1,6 +1,7 @@
 // The task table: every task's actor (while it lives), its latest state, its history, in creation order.
 import type { Actor } from 'xstate';
 import type { taskMachine, TaskContext } from '../../machines/task.ts';
+import { WardenError } from '../errors.ts';
 import { TASK_STATUSES, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
 
 export type TaskActor = Actor<typeof taskMachine>;
@@ -22,7 +23,9 @@ export interface TaskEntry {
 export interface ListQuery {
   status?: TaskStatus;
   agent?: string;
+  /** a positive integer; a page holds at most 1000. @defaultValue 100 */
   limit?: number;
+  /** a `nextCursor` from an earlier page; any other value throws `invalid_input` */
   cursor?: string;
 }
 
@@ -79,9 +82,9 @@ export function createTaskTable(): TaskTable {
       return entry;
     },
     list({ status, agent, limit: asked = 100, cursor }) {
-      const limit = Math.min(1000, Math.max(1, Math.floor(asked) || 1));
+      const limit = checkLimit(asked);
       const items: TaskEntry[] = [];
-      let i = cursor ? Number.parseInt(cursor, 36) : 0;
+      let i = cursor === undefined ? 0 : cursorPosition(cursor, ordered.length);
       for (; i < ordered.length && items.length < limit; i++) {
         const e = ordered[i];
         if (!e || (status && e.context.status !== status) || (agent && e.context.agent !== agent)) continue;
@@ -107,6 +110,26 @@ export function createTaskTable(): TaskTable {
       return byId.size;
     },
   };
+}
+
+const MAX_LIMIT = 1000;
+const CURSOR_SHAPE = /^(?:0|[1-9a-z][0-9a-z]{0,10})$/;
+
+/** A page holds at most MAX_LIMIT items; a larger limit gets a full page (HTTP refuses it with a 400). */
+function checkLimit(limit: unknown): number {
+  if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 1) return Math.min(limit, MAX_LIMIT);
+  throw new WardenError('invalid_input', `limit: must be a positive integer, got ${describe(limit)}`, { field: 'limit' });
+}
+
+/** A cursor is a position this table issued (base 36); anything else is refused before any work is done. */
+function cursorPosition(cursor: unknown, length: number): number {
+  const n = typeof cursor === 'string' && CURSOR_SHAPE.test(cursor) ? Number.parseInt(cursor, 36) : NaN;
+  if (n >= 0 && n <= length) return n;
+  throw new WardenError('invalid_input', `cursor: not a cursor this server issued, got ${describe(cursor)}`, { field: 'cursor' });
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
 }
 
 export function taskView(e: TaskEntry): TaskView {
