@@ -13,7 +13,7 @@ import { TOKEN } from './helpers.ts';
 
 const SERVER = fileURLToPath(new URL('../fixtures/fuzz-server.ts', import.meta.url));
 const RUNS = 10_000;
-const REQUEST_TIMEOUT_MS = 2_000;
+const REQUEST_TIMEOUT_MS = 5_000;
 const START_TIMEOUT_MS = 20_000;
 /** the server waits out agents' restart backoff (at most 30 s) before it answers */
 const DIGEST_TIMEOUT_MS = 40_000;

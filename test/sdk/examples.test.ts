@@ -10,7 +10,7 @@ const run = promisify(execFile);
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'OPENAI_API_KEY' && k !== 'ANTHROPIC_API_KEY'));
 
-describe('examples/ for the SDKs', () => {
+describe.concurrent('examples/ for the SDKs', () => {
   it.each([
     ['openai-agent.ts', 'FAILED(rate_limit, wait 1000 ms)'],
     ['anthropic-agent.ts', 'FAILED(server 529)'],
