@@ -204,8 +204,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const attempt = attempts.get(id);
     const entry = tasks.get(id);
     if (!attempt || attempt.number !== number || !entry?.actor) return;
-    // After Warden aborted ctx.signal (stop, timeout) the SDK's abort error says less than Warden's reason.
-    const error = classified ?? (attempt.aborted ? classifyError(attempt.aborted.reason, now()) : classifyError(err, now(), deps.config.classifyError));
+    const error = classified ?? classifyError(err, now(), deps.config.classifyError);
     if (!classified) warnStackedRetries(attempt.agent, err);
     abortAttempt(attempt, error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
     release(attempt, error.kind);
