@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/policy/classify.ts';
 import { kindFromClass, unwrapRetries } from '../../src/policy/sdk-errors.ts';
 import { stackedRetryWarning } from '../../src/runtime/stacked-retries.ts';
-import { captureLogs } from '../runtime/helpers.ts';
+import { captureLogs } from '../support/warden.ts';
 
 const NOW = Date.UTC(2025, 0, 1, 12, 0, 0);
 

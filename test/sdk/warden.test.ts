@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm } from '../../examples/fake-llm.ts';
 import { createWarden, type Warden, type WardenConfig } from '../../src/index.ts';
-import { captureLogs } from '../runtime/helpers.ts';
+import { captureLogs } from '../support/warden.ts';
 import { calls, type CallOptions, type Sdk } from './clients.ts';
 
 let fake: FakeLlm;
