@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // `warden` (what `npm start` runs): the runtime with its HTTP control plane, on a user's config
 // module or, without one, on the demo in examples/demo.ts.
 import { randomBytes } from 'node:crypto';
@@ -19,8 +20,9 @@ Runs Warden with its HTTP control plane and dashboard. Without --config it runs 
 (examples/demo.ts): simulated LLM agents, an external executor and a supervised child process.
 
 Options:
-  -c, --config <file>    a module whose default export (or export named "config") is a Warden
-                         config, or a function returning one (it may be async)
+  -c, --config <file>    a module (.js, .mjs; .ts under tsx, as in \`npm start\`) whose default export
+                         (or export named "config") is a Warden config, or a function returning
+                         one (it may be async); or a .json file holding a config
   -p, --port <n>         port to listen on; 0 picks a free one      (default: $PORT, else 3000)
       --host <address>   address to listen on                        (default: 127.0.0.1)
   -d, --data-dir <dir>   where state.json, journal.jsonl and token live
@@ -122,8 +124,14 @@ async function createCliLogger(): Promise<Logger> {
 async function loadConfigModule(file: string, ctx: { dataDir: string; logger: Logger }): Promise<Record<string, unknown>> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+    mod = /\.json$/i.test(file)
+      ? { default: JSON.parse(await readFile(resolve(file), 'utf8')) as unknown }
+      : ((await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>);
   } catch (err) {
+    // The installed CLI is plain JavaScript: without a TypeScript loader Node refuses a .ts config.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?ts$/i.test(file)) {
+      fail(`cannot load config ${file}: Node cannot load TypeScript here; use a .js, .mjs or .json config, or run the CLI under a loader (node --import tsx)`);
+    }
     fail(`cannot load config ${file}: ${messageOf(err)}`);
   }
   let exported = mod.default ?? mod.config;
@@ -193,8 +201,11 @@ async function main(): Promise<void> {
   // Only on request: an inspector that cannot connect would keep the process alive, and its page needs stately.ai.
   let stopInspector: (() => void) | undefined;
   if (flags.inspect !== undefined) {
-    const { createInspectorServer } = await import('@statelyai/inspect/server');
-    const { createWebSocketInspector } = await import('@statelyai/inspect');
+    // An optional peer dependency: only --inspect needs it.
+    const inspect = await Promise.all([import('@statelyai/inspect/server'), import('@statelyai/inspect')]).catch((err: unknown) =>
+      fail(`--inspect needs the package @statelyai/inspect (npm install @statelyai/inspect): ${messageOf(err)}`),
+    );
+    const [{ createInspectorServer }, { createWebSocketInspector }] = inspect;
     const bridge = createInspectorServer({ port: flags.inspect, autoOpen: false });
     const inspector = createWebSocketInspector({ url: `ws://localhost:${flags.inspect}` });
     config = { ...config, inspect: inspector.inspect };

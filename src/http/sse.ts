@@ -7,7 +7,7 @@ import type { Warden } from '../runtime/warden.ts';
 import type { TransitionRecord } from '../types.ts';
 import { HttpError } from './errors.ts';
 import type { HttpOptions } from './types.ts';
-import { eventsQuery, parseOr400 } from './validate.ts';
+import { eventsQuery, parseOr400, queryOf } from './validate.ts';
 
 export interface EventHubOptions {
   replay?: HttpOptions['replay'];
@@ -89,7 +89,7 @@ export function createEventHub(warden: Warden, opts: EventHubOptions): EventHub 
 
   function lastEventId(c: Context): number | undefined {
     const header = c.req.header('last-event-id');
-    if (header === undefined) return parseOr400(eventsQuery, c.req.query(), 'query').lastEventId;
+    if (header === undefined) return parseOr400(eventsQuery, queryOf(c), 'query').lastEventId;
     if (!/^\d{1,15}$/.test(header)) {
       throw new HttpError(400, 'invalid_input', 'Last-Event-ID: must be a non-negative integer', { field: 'Last-Event-ID' });
     }

@@ -1,4 +1,5 @@
 // zod at the edge: a failed parse becomes a 400 naming the field, and the schemas for queries and bodies.
+import type { Context } from 'hono';
 import { z } from 'zod';
 import { parseRetryAfter } from '../policy/retry-after.ts';
 import { ERROR_KINDS, TASK_STATUSES } from '../types.ts';
@@ -21,20 +22,37 @@ const limit = (max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(1).max(max));
 
-export const listQuery = z.object({
-  status: z.enum(TASK_STATUSES).optional(),
-  agent: z.string().min(1).max(64).optional(),
-  limit: limit(1000).optional(),
-  cursor: z.string().min(1).max(128).optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-  type: z.string().min(1).max(64).optional(),
-});
+/** The query of a request, one value a key: a repeated key is refused, not silently narrowed to its first value. */
+export function queryOf(c: Context): Record<string, string> {
+  const all = c.req.queries();
+  const out: Record<string, string> = {};
+  for (const [key, values] of Object.entries(all)) {
+    if (values.length !== 1) throw new HttpError(400, 'invalid_input', `${key}: must be given once`, { field: key });
+    out[key] = values[0] ?? '';
+  }
+  return out;
+}
 
-export const alertsQuery = z.object({ limit: limit(1000).optional() });
+// Query schemas are strict: a key the route does not know is an error, not silently ignored.
+export const listQuery = z
+  .object({
+    status: z.enum(TASK_STATUSES).optional(),
+    agent: z.string().min(1).max(64).optional(),
+    limit: limit(1000).optional(),
+    // the shape of a cursor the server issues (a base-36 position); list() checks it is in range
+    cursor: z.string().regex(/^(?:0|[1-9a-z][0-9a-z]{0,10})$/, 'must be a nextCursor this server returned').optional(),
+    order: z.enum(['asc', 'desc']).optional(),
+    type: z.string().min(1).max(64).optional(),
+  })
+  .strict();
 
-export const eventsQuery = z.object({
-  lastEventId: z.string().regex(/^\d{1,15}$/, 'must be a non-negative integer').transform(Number).optional(),
-});
+export const alertsQuery = z.object({ limit: limit(1000).optional() }).strict();
+
+export const eventsQuery = z
+  .object({
+    lastEventId: z.string().regex(/^\d{1,15}$/, 'must be a non-negative integer').transform(Number).optional(),
+  })
+  .strict();
 
 /** cancel, retry, reset, restart, …: no fields, but the body (if any) must be an object. */
 export const actionBody = z.object({});

@@ -2,6 +2,7 @@
 import { ERROR_KINDS, type ErrorKind, type TaskError } from '../types.ts';
 import { isBag, isErrorInstance, path, prop, stringProp } from './read.ts';
 import { retryAfterMs } from './retry-after.ts';
+import { kindFromClass, unwrapRetries } from './sdk-errors.ts';
 
 export type ErrorClassifier = (err: unknown) => Partial<TaskError> | undefined;
 
@@ -28,10 +29,13 @@ export function classifyError(err: unknown, now: number, override?: ErrorClassif
   }
 }
 
-function builtIn(err: unknown, now: number): TaskError {
+function builtIn(thrown: unknown, now: number): TaskError {
+  // An SDK that retried on its own wraps the last attempt's error: that one says what happened.
+  const { error: err, sdkAttempts } = unwrapRetries(thrown);
   const status = httpStatus(err);
-  const kind = kindFromName(err) ?? kindFromStatus(status) ?? kindFromCode(err) ?? 'unknown';
-  const result: TaskError = { kind, message: messageOf(err) };
+  const kind = kindFromClass(err) ?? kindFromName(err) ?? kindFromStatus(status) ?? kindFromCode(err) ?? 'unknown';
+  const message = sdkAttempts === undefined ? messageOf(err) : truncate(`${rawMessage(err)} (the SDK's own retries made ${sdkAttempts} attempts)`);
+  const result: TaskError = { kind, message };
   if (status !== undefined) result.status = status;
   const wait = retryAfterMs(err, now);
   if (wait !== undefined) result.retryAfterMs = wait;

@@ -11,6 +11,7 @@ import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrateg
 import type { ErrorKind, TaskError, TransitionRecord } from '../types.ts';
 import { abortAttempt, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
 import type { Queue } from './queue.ts';
+import { stackedRetryWarning } from './stacked-retries.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
 export interface AgentSlot {
@@ -71,6 +72,7 @@ export interface Engine {
 
 export function createEngine(deps: EngineDeps): Engine {
   const { tasks, agents, now, logger } = deps;
+  const warnStackedRetries = stackedRetryWarning(logger);
   const attempts = new Map<string, Attempt>();
   // An agent that answers synchronously would otherwise recurse pump → complete → pump once per queued task.
   const pumping = new Set<string>();
@@ -203,6 +205,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const entry = tasks.get(id);
     if (!attempt || attempt.number !== number || !entry?.actor) return;
     const error = classified ?? classifyError(err, now(), deps.config.classifyError);
+    if (!classified) warnStackedRetries(attempt.agent, err);
     abortAttempt(attempt, error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
     release(attempt, error.kind);
     logFailure(attempt, error);

@@ -25,7 +25,9 @@ export interface ListQuery {
   agent?: string;
   /** only tasks of this task type */
   type?: string;
+  /** a positive integer; a page holds at most 1000. @defaultValue 100 */
   limit?: number;
+  /** a `nextCursor` from an earlier page; any other value throws `invalid_input` */
   cursor?: string;
   /** creation order, oldest first (`asc`) or newest first (`desc`). @defaultValue 'asc' */
   order?: 'asc' | 'desc';
@@ -87,11 +89,11 @@ export function createTaskTable(): TaskTable {
       if (order !== 'asc' && order !== 'desc') {
         throw new WardenError('invalid_input', `order must be 'asc' or 'desc', got ${JSON.stringify(order)}`, { field: 'order' });
       }
-      const limit = Math.min(1000, Math.max(1, Math.floor(asked) || 1));
+      const limit = checkLimit(asked);
       const step = order === 'desc' ? -1 : 1;
       const items: TaskEntry[] = [];
       // The cursor is the next position to look at, walking in the asked direction.
-      let i = cursor ? Number.parseInt(cursor, 36) : order === 'desc' ? ordered.length - 1 : 0;
+      let i = cursor !== undefined ? cursorPosition(cursor, ordered.length) : order === 'desc' ? ordered.length - 1 : 0;
       if (order === 'desc') i = Math.min(i, ordered.length - 1);
       const inRange = (j: number) => j >= 0 && j < ordered.length;
       for (; inRange(i) && items.length < limit; i += step) {
@@ -120,6 +122,26 @@ export function createTaskTable(): TaskTable {
       return byId.size;
     },
   };
+}
+
+const MAX_LIMIT = 1000;
+const CURSOR_SHAPE = /^(?:0|[1-9a-z][0-9a-z]{0,10})$/;
+
+/** A page holds at most MAX_LIMIT items; a larger limit gets a full page (HTTP refuses it with a 400). */
+function checkLimit(limit: unknown): number {
+  if (typeof limit === 'number' && Number.isInteger(limit) && limit >= 1) return Math.min(limit, MAX_LIMIT);
+  throw new WardenError('invalid_input', `limit: must be a positive integer, got ${describe(limit)}`, { field: 'limit' });
+}
+
+/** A cursor is a position this table issued (base 36); anything else is refused before any work is done. */
+function cursorPosition(cursor: unknown, length: number): number {
+  const n = typeof cursor === 'string' && CURSOR_SHAPE.test(cursor) ? Number.parseInt(cursor, 36) : NaN;
+  if (n >= 0 && n <= length) return n;
+  throw new WardenError('invalid_input', `cursor: not a cursor this server issued, got ${describe(cursor)}`, { field: 'cursor' });
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : String(value);
 }
 
 export function taskView(e: TaskEntry): TaskView {

@@ -5,7 +5,7 @@ import { Hono } from 'hono';
 import type { Warden } from '../../runtime/warden.ts';
 import { readJson } from '../body.ts';
 import type { LoopLag } from '../loop-lag.ts';
-import { actionBody, alertsQuery, parseOr400 } from '../validate.ts';
+import { actionBody, alertsQuery, parseOr400, queryOf } from '../validate.ts';
 
 export interface DiskInfo {
   path: string;
@@ -43,7 +43,7 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
   });
 
   r.get('/api/health/alerts', (c) => {
-    const q = parseOr400(alertsQuery, c.req.query(), 'query');
+    const q = parseOr400(alertsQuery, queryOf(c), 'query');
     return c.json(warden.alerts({ limit: q.limit ?? 100 }));
   });
 

@@ -6,7 +6,7 @@ import type { Warden } from '../../runtime/warden.ts';
 import type { TaskView } from '../../types.ts';
 import { readJson } from '../body.ts';
 import { toReportedError } from '../failure.ts';
-import { actionBody, failureBody, listQuery, outputBody, parseOr400 } from '../validate.ts';
+import { actionBody, failureBody, listQuery, outputBody, parseOr400, queryOf } from '../validate.ts';
 
 export function taskRoutes(warden: Warden): Hono {
   const r = new Hono();
@@ -17,7 +17,7 @@ export function taskRoutes(warden: Warden): Hono {
     return c.json(mustGet(warden, id), created ? 201 : 200);
   });
 
-  r.get('/', (c) => c.json(warden.list(parseOr400(listQuery, c.req.query(), 'query'))));
+  r.get('/', (c) => c.json(warden.list(parseOr400(listQuery, queryOf(c), 'query'))));
 
   r.get('/:id', (c) => c.json(mustGet(warden, c.req.param('id'))));
 
