@@ -34,10 +34,14 @@ export const eventsQuery = z.object({
   lastEventId: z.string().regex(/^\d{1,15}$/, 'must be a non-negative integer').transform(Number).optional(),
 });
 
-/** cancel, retry, reset, restart, …: no fields, but the body (if any) must be an object. */
-export const actionBody = z.object({});
+/** why a human acts, recorded with the action */
+const reason = z.string().max(1000, 'must be at most 1000 characters').optional();
 
-export const outputBody = z.object({ output: z.unknown().optional() }).strict();
+/** cancel, retry, reset, restart, …: an optional `reason`; the body (if any) must be an object. */
+export const actionBody = z.object({ reason });
+
+/** resolve (and an executor's success): the output, and for resolve a reason. */
+export const outputBody = z.object({ output: z.unknown().optional(), reason }).strict();
 
 /** seconds (a number or a numeric string) or an HTTP-date, as in a Retry-After header */
 const retryAfter = z

@@ -150,6 +150,7 @@ export function taskPatch(entry: TaskEntry, r: TransitionRecord): TaskPatch {
     attempts: c.attempts,
     failureCounts: c.failureCounts,
     error: c.error,
+    lastError: c.lastError,
     degraded: c.degraded,
     resolvedBy: c.resolvedBy,
     failedAt: c.failedAt,

@@ -14,6 +14,7 @@ import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
 import { serveWarden, type ServerHandle } from '../http/server.ts';
+import { actorFrom } from './human.ts';
 import { createLogger } from './logger.ts';
 import type { Persistence } from './persistence.ts';
 import { openPersistence, resumeTasks } from './restore.ts';
@@ -344,9 +345,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
     },
 
-    cancel: (id) => command(id, { type: 'CANCEL' }, 'cancel'),
-    retry: (id) => command(id, { type: 'RETRY' }, 'retry'),
-    resolve: (id, output) => command(id, { type: 'RESOLVE', output }, 'resolve'),
+    cancel: async (id, o) => command(id, { type: 'CANCEL', ...actorFrom(o) }, 'cancel'),
+    retry: async (id, o) => command(id, { type: 'RETRY', ...actorFrom(o) }, 'retry'),
+    resolve: async (id, output, o) => command(id, { type: 'RESOLVE', output, ...actorFrom(o) }, 'resolve'),
 
     async reportFailure(id, error) {
       const entry = inProgress(id, 'report a failure of');
@@ -405,9 +406,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       return [...agents].map(([name, slot]) => breakerView(name, slot, at));
     },
 
-    resetBreaker(name) {
+    resetBreaker(name, o) {
+      const who = actorFrom(o);
       const slot = mustAgent(name);
-      slot.ref.send({ type: 'RESET', at: now() });
+      slot.ref.send({ type: 'RESET', at: now(), ...who });
       engine.pump(name);
       return breakerView(name, slot, now());
     },
@@ -420,9 +422,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       return agentView(name, mustAgent(name));
     },
 
-    restartAgent: (name) => agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at })),
-    stopAgent: (name) => agentCommand(name, 'stop', (at) => ({ type: 'STOP', at })),
-    startAgent: (name) => agentCommand(name, 'start', (at) => ({ type: 'START', at })),
+    restartAgent: (name, o) => agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at, ...actorFrom(o) })),
+    stopAgent: (name, o) => agentCommand(name, 'stop', (at) => ({ type: 'STOP', at, ...actorFrom(o) })),
+    startAgent: (name, o) => agentCommand(name, 'start', (at) => ({ type: 'START', at, ...actorFrom(o) })),
     supervisors: supervisorViews,
 
     alerts(q = {}) {
@@ -435,7 +437,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       const handle = await serveWarden(warden, {
         port: o.port,
         hostname: o.hostname,
-        token: o.token ?? config.token ?? process.env.WARDEN_TOKEN,
+        // Named tokens alone guard the API; a single token (given, configured or from the env) joins them as an admin.
+        token: o.token ?? (o.tokens ? undefined : (config.token ?? process.env.WARDEN_TOKEN)),
+        tokens: o.tokens,
+        lastSeq: () => bus.seq,
         dataDir: persist ? config.dataDir : undefined,
         replay: (seq) => replay.since(seq),
         logger,

@@ -3,6 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Hono } from 'hono';
 import type { Warden } from '../../runtime/warden.ts';
+import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
 import type { LoopLag } from '../loop-lag.ts';
 import { actionBody, alertsQuery, parseOr400 } from '../validate.ts';
@@ -38,8 +39,8 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
   r.get('/api/health/circuit-breakers', (c) => c.json(warden.breakers()));
 
   r.post('/api/health/circuit-breakers/:agent/reset', async (c) => {
-    parseOr400(actionBody, await readJson(c), 'body');
-    return c.json(warden.resetBreaker(c.req.param('agent')));
+    const body = parseOr400(actionBody, await readJson(c), 'body');
+    return c.json(warden.resetBreaker(c.req.param('agent'), { by: principalOf(c).name, reason: body.reason }));
   });
 
   r.get('/api/health/alerts', (c) => {
