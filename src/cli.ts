@@ -25,12 +25,16 @@ Options:
       --host <address>   address to listen on                        (default: 127.0.0.1)
   -d, --data-dir <dir>   where state.json, journal.jsonl and token live
                                                          (default: the config's dataDir, else ./data)
-      --token <token>    bearer token for the API (prefer $WARDEN_TOKEN: flags show up in ps)
-      --inspect <port>   stream every actor to the Stately inspector through a local bridge on <port>
+      --token <token>    bearer token for the API, an admin's (prefer $WARDEN_TOKEN: flags show up in ps)
+      --tokens <file>    a JSON list of named tokens with roles:
+                         [{ "name": "alice", "token": "…", "role": "viewer" | "operator" | "admin" }]
+      --inspect <port>   stream every actor to the Stately inspector through a bridge on <port>,
+                         bound to --host; it sends task inputs and outputs unredacted
   -h, --help             print this help
 
-Token: --token, else $WARDEN_TOKEN, else the config's token, else <data-dir>/token (generated on
-first run, mode 0600). Logs: pino JSON on stdout (pretty on a terminal); level $WARDEN_LOG_LEVEL.
+Token: --token, else $WARDEN_TOKEN, else the config's token, else (unless --tokens is given)
+<data-dir>/token (generated on first run, mode 0600). The banner prints a token from that file
+only on a terminal; otherwise it names the file. Logs: pino JSON on stdout (pretty on a terminal); level $WARDEN_LOG_LEVEL.
 SIGTERM or SIGINT stops gracefully (final snapshot); a second one exits at once.
 `;
 
@@ -61,6 +65,8 @@ interface Flags {
   host: string;
   dataDir?: string;
   token?: string;
+  /** a JSON file of named tokens with roles */
+  tokens?: string;
   /** port of a local Stately inspector bridge, when asked for */
   inspect?: number;
 }
@@ -78,6 +84,7 @@ function parseFlags(argv: string[]): Flags {
         host: { type: 'string' },
         'data-dir': { type: 'string', short: 'd' },
         token: { type: 'string' },
+        tokens: { type: 'string' },
         inspect: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -94,14 +101,22 @@ function parseFlags(argv: string[]): Flags {
   if (!(port >= 0 && port <= 65_535)) {
     fail(`${values.port === undefined ? 'PORT' : '--port'} must be an integer from 0 to 65535, got ${JSON.stringify(rawPort)}`, 2);
   }
-  for (const name of ['config', 'host', 'data-dir', 'token'] as const) {
+  for (const name of ['config', 'host', 'data-dir', 'token', 'tokens'] as const) {
     if (values[name] === '') fail(`--${name} must not be empty`, 2);
   }
   const inspect = values.inspect === undefined ? undefined : Number(values.inspect);
   if (inspect !== undefined && !(Number.isInteger(inspect) && inspect > 0 && inspect <= 65_535)) {
     fail(`--inspect must be a port from 1 to 65535, got ${JSON.stringify(values.inspect)}`, 2);
   }
-  return { config: values.config, port, host: values.host ?? DEFAULT_HOST, dataDir: values['data-dir'], token: values.token, inspect };
+  return {
+    config: values.config,
+    port,
+    host: values.host ?? DEFAULT_HOST,
+    dataDir: values['data-dir'],
+    token: values.token,
+    tokens: values.tokens,
+    inspect,
+  };
 }
 
 async function createCliLogger(): Promise<Logger> {

@@ -28,7 +28,7 @@ export function createApp(warden: Warden, opts: HttpOptions = {}): WardenApp {
   const auth = createAuth(opts.token, opts.tokens);
   const lag = createLoopLag();
   const metrics = createMetrics(warden, lag);
-  const hub = createEventHub(warden, { replay: opts.replay, logger });
+  const hub = createEventHub(warden, { replay: opts.replay, lastSeq: opts.lastSeq, logger });
 
   const app = new Hono();
   app.onError(createErrorHandler(logger));

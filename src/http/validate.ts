@@ -1,11 +1,12 @@
 // zod at the edge: a failed parse becomes a 400 naming the field, and the schemas for queries and bodies.
 import { z } from 'zod';
+import { inputMessage } from '../config/messages.ts';
 import { parseRetryAfter } from '../policy/retry-after.ts';
 import { ERROR_KINDS, TASK_STATUSES } from '../types.ts';
 import { HttpError } from './errors.ts';
 
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, root: 'body' | 'query'): z.output<S> {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { error: inputMessage });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const keys = issue?.path.map(String) ?? [];
@@ -22,7 +23,7 @@ const limit = (max: number) =>
     .pipe(z.number().int().min(1).max(max));
 
 export const listQuery = z.object({
-  status: z.enum(TASK_STATUSES).optional(),
+  status: z.enum(TASK_STATUSES, `must be one of ${TASK_STATUSES.join(', ')}`).optional(),
   agent: z.string().min(1).max(64).optional(),
   limit: limit(1000).optional(),
   cursor: z.string().min(1).max(128).optional(),

@@ -7,6 +7,7 @@ import type { Warden } from '../../runtime/warden.ts';
 import type { TaskView } from '../../types.ts';
 import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
+import { HttpError } from '../errors.ts';
 import { toReportedError } from '../failure.ts';
 import { actionBody, failureBody, listQuery, outputBody, parseOr400 } from '../validate.ts';
 
@@ -19,7 +20,15 @@ export function taskRoutes(warden: Warden): Hono {
     return c.json(mustGet(warden, id), created ? 201 : 200);
   });
 
-  r.get('/', (c) => c.json(warden.list(parseOr400(listQuery, c.req.query(), 'query'))));
+  r.get('/', (c) => {
+    const q = parseOr400(listQuery, c.req.query(), 'query');
+    // An unknown agent is refused as on POST, not answered with an empty list that looks like "no tasks".
+    const known = warden.agents().map((a) => a.name);
+    if (q.agent !== undefined && !known.includes(q.agent)) {
+      throw new HttpError(400, 'invalid_input', `agent: unknown agent "${q.agent}" (known: ${known.join(', ')})`, { field: 'agent' });
+    }
+    return c.json(warden.list(q));
+  });
 
   r.get('/:id', (c) => c.json(mustGet(warden, c.req.param('id'))));
 
