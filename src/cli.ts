@@ -11,6 +11,8 @@ import type { ServerHandle } from './http/server.ts';
 import { isWardenError } from './errors.ts';
 import { REDACT_PATHS } from './runtime/logger.ts';
 import { createWarden, type Warden } from './runtime/warden.ts';
+import { startInspectorBridge, type InspectorBridge } from './inspector-bridge.ts';
+import { loadTokensFile, tokenBannerLine } from './cli-tokens.ts';
 import type { WardenConfig } from './config.ts';
 
 const USAGE = `Usage: warden [options]
@@ -206,18 +208,23 @@ async function main(): Promise<void> {
   }
 
   // Only on request: an inspector that cannot connect would keep the process alive, and its page needs stately.ai.
-  let stopInspector: (() => void) | undefined;
+  // It streams task inputs and outputs unredacted, so it binds to --host (loopback by default) like the API.
+  let stopInspector: (() => Promise<void>) | undefined;
   if (flags.inspect !== undefined) {
-    const { createInspectorServer } = await import('@statelyai/inspect/server');
     const { createWebSocketInspector } = await import('@statelyai/inspect');
-    const bridge = createInspectorServer({ port: flags.inspect, autoOpen: false });
-    const inspector = createWebSocketInspector({ url: `ws://localhost:${flags.inspect}` });
+    let bridge: InspectorBridge;
+    try {
+      bridge = await startInspectorBridge({ host: flags.host, port: flags.inspect });
+    } catch (err) {
+      fail(`cannot open the inspector bridge on ${flags.host}:${flags.inspect}: ${messageOf(err)}`);
+    }
+    const inspector = createWebSocketInspector({ url: bridge.wsUrl });
     config = { ...config, inspect: inspector.inspect };
-    stopInspector = () => {
+    stopInspector = async () => {
       inspector.stop();
-      bridge.stop();
+      await bridge.stop();
     };
-    process.stdout.write(`Stately inspector: open http://localhost:${flags.inspect} to watch the machines live\n`);
+    process.stdout.write(`Stately inspector: open ${bridge.url} to watch the machines live (it shows task inputs and outputs unredacted)\n`);
   }
 
   // A service being shut down by SIGTERM lets its running attempts finish first, for a while.
@@ -231,12 +238,15 @@ async function main(): Promise<void> {
   }
 
   const persisted = config.persist !== false && config.durability !== 'memory';
-  const token = await resolveToken(flags.token, config, dataDir);
+  const named = flags.tokens === undefined ? undefined : await loadTokensFile(flags.tokens).catch((err: unknown) => fail(messageOf(err)));
+  // Named tokens replace the generated file token; an explicit single token still joins them as an admin.
+  const explicit = Boolean(flags.token || process.env.WARDEN_TOKEN || (typeof config.token === 'string' && config.token));
+  const token = named && !explicit ? undefined : await resolveToken(flags.token, config, dataDir);
 
   // Listen first, so /health answers and /ready says 503 while the state is restored.
   let server: ServerHandle;
   try {
-    server = await warden.listen({ port: flags.port, hostname: flags.host, token: token.token });
+    server = await warden.listen({ port: flags.port, hostname: flags.host, token: token?.token, tokens: named?.tokens });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`cannot listen on ${flags.host}:${flags.port}: the address is in use (try --port)`);
@@ -263,7 +273,7 @@ async function main(): Promise<void> {
       await starting?.catch(() => {});
       await warden.stop();
       await server.close(); // already closed by warden.stop() unless start() never finished
-      stopInspector?.();
+      await stopInspector?.();
       logger.info('stopped');
       process.exit(0);
     })().catch((err: unknown) => fail(`shutdown failed: ${messageOf(err)}`));
@@ -282,12 +292,8 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   const where = resolve(dataDir);
-  const tokenLine =
-    token.source === 'file-new'
-      ? `${token.token}   (generated, saved in ${token.file ?? ''})`
-      : token.source === 'file-read'
-        ? `${token.token}   (from ${token.file ?? ''})`
-        : `(from ${token.source === 'flag' ? '--token' : token.source === 'env' ? 'WARDEN_TOKEN' : 'the config'})`;
+  // A token is printed only to a terminal: a service manager's log would keep it forever.
+  const tokenLine = tokenBannerLine(token, named, process.stdout.isTTY === true);
   process.stdout.write(
     [
       `Warden is running${demo ? ' the demo (examples/demo.ts)' : ` with ${flags.config ?? ''}`}`,
