@@ -103,8 +103,9 @@ function alertFor(r: TransitionRecord): AlertSpec | undefined {
   if ((r.kind === 'supervisor' || r.kind === 'agent') && r.to === 'ESCALATED') {
     return { level: 'CRITICAL', component: `${r.kind}:${r.id}`, message: `${r.kind} ${r.id} exceeded its restart intensity`, details: { seq: r.seq } };
   }
-  // A human's action is part of the audit trail operators watch: who did what, and why.
-  if (r.by !== undefined) {
+  // An operator's action (over HTTP, by a token's name) is part of the trail operators watch: who did
+  // what, and why. A call in code (`library`) is the embedder's own flow, and would flood the list.
+  if (r.by !== undefined && r.by !== 'library') {
     const why = r.reason === undefined ? '' : `: ${r.reason}`;
     const message = `${r.by} sent ${r.event} to ${r.kind} ${r.id} (${r.from ?? '∅'} → ${r.to})${why}`;
     return { level: 'WARNING', component: `${r.kind}:${r.id}`, message, details: { event: r.event, from: r.from, to: r.to, seq: r.seq } };
