@@ -48,13 +48,21 @@ function page(wsUrl: string): string {
 }
 
 /** Listens on host:port and resolves once it does (so it is announced only then); rejects on a listen error. */
+/** Port 0 picks a free one (the returned URLs name it). */
 export async function startInspectorBridge(opts: { host: string; port: number }): Promise<InspectorBridge> {
-  const base = `${urlHost(opts.host)}:${opts.port}`;
-  const wsUrl = `ws://${base}`;
+  let wsUrl = '';
   const http: Server = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'x-content-type-options': 'nosniff' });
     res.end(page(wsUrl));
   });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port, opts.host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  // The relay is attached only once the port is ours: attached earlier, it re-emits a listen error unhandled.
   const wss = new WebSocketServer({ server: http });
   const recent: string[] = [];
   wss.on('connection', (ws) => {
@@ -66,13 +74,9 @@ export async function startInspectorBridge(opts: { host: string; port: number })
       for (const client of wss.clients) if (client !== ws && client.readyState === WebSocket.OPEN) client.send(msg);
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(opts.port, opts.host, () => {
-      http.off('error', reject);
-      resolve();
-    });
-  });
+  const address = http.address();
+  const base = `${urlHost(opts.host)}:${typeof address === 'object' && address !== null ? address.port : opts.port}`;
+  wsUrl = `ws://${base}`;
   return {
     url: `http://${base}`,
     wsUrl,
