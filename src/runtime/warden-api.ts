@@ -19,6 +19,8 @@ export interface Health {
   breakers: BreakerView[];
   supervisors: SupervisorView[];
   tasks: { total: number; inFlight: number; byStatus: Record<TaskStatus, number> };
+  /** what the data directory holds (absent with `persist: false`) */
+  storage?: { dataDir: string; usedBytes: number };
 }
 
 export interface Warden {

@@ -10,6 +10,7 @@ import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recover
 import { emptyState, type PersistedState } from '../store/state.ts';
 import { TERMINAL_STATUSES, type AgentView, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
 import { createArchiveIndex } from '../store/archive-index.ts';
+import { dataDirBytes } from '../store/journal.ts';
 import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
@@ -396,6 +397,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         breakers,
         supervisors: sups,
         tasks: { total: tasks.size, inFlight: engine.inFlight(), byStatus: tasks.countByStatus() },
+        ...(persist && state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
       };
     },
 

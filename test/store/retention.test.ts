@@ -120,3 +120,22 @@ describe('archive index', () => {
     expect(ids.slice(0, 16_384).filter((id) => again.has(id)).length).toBeLessThan(16_384 * 0.05);
   });
 });
+
+describe('disk use', () => {
+  it('is reported in health (and so in /api/health/detailed and the warden_data_dir_bytes metric)', async () => {
+    const dir = tmpDir();
+    const a = await started(dir, { agents: { ok } });
+    await runMany(a, 10);
+    const files = fs.readdirSync(dir).map((f) => fs.statSync(path.join(dir, f)).size);
+    expect(a.health().storage).toEqual({ dataDir: dir, usedBytes: files.reduce((x, y) => x + y, 0) });
+    const { createApp } = await import('../../src/http/index.ts');
+    const { pino } = await import('pino');
+    const control = createApp(a, { logger: pino({ level: 'silent' }), dataDir: dir });
+    const metrics = await (await control.app.request('/metrics')).text();
+    expect(metrics).toMatch(/^warden_data_dir_bytes [1-9]\d*$/m);
+    const detailed = (await (await control.app.request('/api/health/detailed')).json()) as { disk: { usedBytes: number } };
+    expect(detailed.disk.usedBytes).toBeGreaterThan(0);
+    control.close();
+    await a.stop();
+  });
+});

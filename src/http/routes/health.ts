@@ -12,6 +12,8 @@ export interface DiskInfo {
   path: string;
   freeBytes: number;
   totalBytes: number;
+  /** what the data directory's files take */
+  usedBytes?: number;
 }
 
 export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: string }): Hono {
@@ -28,7 +30,7 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
       uptimeMs: h.uptimeMs,
       memory: process.memoryUsage(),
       eventLoopLagMs: deps.lag.read(),
-      disk: await disk(deps.dataDir),
+      disk: await disk(deps.dataDir, h.storage?.usedBytes),
       agents: h.agents,
       breakers: h.breakers,
       supervisors: h.supervisors,
@@ -51,11 +53,13 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
   return r;
 }
 
-async function disk(dataDir: string | undefined): Promise<DiskInfo | null> {
+async function disk(dataDir: string | undefined, usedBytes: number | undefined): Promise<DiskInfo | null> {
   if (dataDir === undefined) return null;
   try {
     const s = await statfs(dataDir);
-    return { path: resolve(dataDir), freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    const info: DiskInfo = { path: resolve(dataDir), freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    if (usedBytes !== undefined) info.usedBytes = usedBytes;
+    return info;
   } catch {
     return null;
   }
