@@ -5,5 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
+    // every fast-check property logs its seed and replays with WARDEN_FC_SEED
+    setupFiles: ['test/support/fc.ts'],
   },
 });

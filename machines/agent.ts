@@ -57,6 +57,11 @@ export function admits(c: AgentContext): boolean {
   return c.circuit === 'HALF_OPEN' && c.probes < c.breaker.halfOpenProbes;
 }
 
+/** The runtime's dispatch rule, kept here so tests check the rule itself: a free slot (counted by the runtime) and the breaker's yes. */
+export function admitsCall(c: AgentContext, running: number, concurrency: number): boolean {
+  return running < concurrency && admits(c);
+}
+
 function eventName(type: string): string {
   if (type.startsWith('xstate.after')) return 'TIMER';
   if (type === 'xstate.init') return 'INIT';

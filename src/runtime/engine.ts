@@ -2,7 +2,7 @@
 // the agent's breaker and slots, runs attempts, turns their outcomes into events.
 import type { Logger } from 'pino';
 import type { AnyActorRef } from 'xstate';
-import { admits, type AgentContext, type CallOutcome } from '../../machines/agent.ts';
+import { admits, admitsCall, type AgentContext, type CallOutcome } from '../../machines/agent.ts';
 import type { TaskDecision } from '../../machines/task.ts';
 import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
 import { classifyError } from '../policy/classify.ts';
@@ -118,7 +118,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function admitsNow(slot: AgentSlot): boolean {
-    return slot.running.size < slot.cfg.concurrency && admits(agentContext(slot));
+    return admitsCall(agentContext(slot), slot.running.size, slot.cfg.concurrency);
   }
 
   function drain(slot: AgentSlot, name: string) {

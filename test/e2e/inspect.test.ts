@@ -33,7 +33,7 @@ async function until<T>(probe: () => T | undefined, ms: number): Promise<T> {
 }
 
 describe('cli --inspect', () => {
-  it('streams the live actors (supervisors, agents, tasks: at least three of them) to a connected inspector', async () => {
+  it('streams the live actors (supervisors, agents and tasks, told apart by their machine) to a connected inspector', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'warden-inspect-'));
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--inspect', String(port), '--port', '0', '--data-dir', dir], {
@@ -50,14 +50,21 @@ describe('cli --inspect', () => {
       expect(out).toContain(`http://127.0.0.1:${port}`);
       expect(out).toContain('unredacted');
       const ws = new WebSocket(`ws://127.0.0.1:${port}`);
-      const ids = new Set<string>();
+      // Actors by the machine they run (the definition's root id): supervisor, agent, task.
+      const kinds = new Map<string, Set<string>>();
       ws.on('message', (m: Buffer) => {
-        const ev = JSON.parse(m.toString()) as { type?: string; sessionId?: string; actorRef?: { id?: string } };
-        if (ev.type === '@xstate.actor' || ev.type === '@xstate.snapshot') ids.add(ev.sessionId ?? '');
+        const ev = JSON.parse(m.toString()) as { type?: string; sessionId?: string; definition?: string };
+        if (ev.type !== '@xstate.actor' || typeof ev.definition !== 'string') return;
+        const machine = (JSON.parse(ev.definition) as { id?: string }).id ?? '';
+        if (!kinds.has(machine)) kinds.set(machine, new Set());
+        kinds.get(machine)?.add(ev.sessionId ?? '');
       });
       // The demo keeps submitting tasks: new task actors keep arriving while we listen.
-      const seen = await until(() => (ids.size >= 3 ? ids : undefined), 15_000);
-      expect(seen.size).toBeGreaterThanOrEqual(3);
+      const all = ['supervisor', 'agent', 'task'];
+      await until(() => (all.every((k) => (kinds.get(k)?.size ?? 0) > 0) ? true : undefined), 15_000);
+      expect([...kinds.keys()].sort()).toEqual(['agent', 'supervisor', 'task']);
+      // the demo's tree: several agents under nested supervisors
+      expect(kinds.get('agent')?.size ?? 0).toBeGreaterThanOrEqual(2);
       ws.close();
     } finally {
       child.kill('SIGTERM');

@@ -36,18 +36,18 @@ describe('GET /metrics', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
     for (const name of NAMES) expect(text, name).toContain(`# TYPE ${name} `);
-    expect(text).toMatch(/warden_transitions_total\{kind="task",from="IN_PROGRESS",to="SUCCEEDED"\} 1/);
-    expect(text).toMatch(/warden_tasks\{status="SUCCEEDED"\} 1/);
-    expect(text).toMatch(/warden_tasks\{status="ESCALATED"\} 2/);
-    expect(text).toMatch(/warden_attempts_total\{agent="ok",outcome="succeeded"\} 1/);
-    expect(text).toMatch(/warden_attempts_total\{agent="bad",outcome="failed"\} 1/);
-    expect(text).toMatch(/warden_attempt_duration_seconds_count\{agent="ok"\} 1/);
-    expect(text).toMatch(/warden_breaker_state\{agent="flaky"\} 2/);
-    expect(text).toMatch(/warden_breaker_state\{agent="ok"\} 0/);
-    expect(text).toMatch(/warden_alerts_total\{level="CRITICAL"\} 2/);
-    expect(text).toMatch(/warden_alerts_total\{level="WARNING"\} 1/);
-    expect(text).toMatch(/warden_agent_restarts_total\{agent="ext"\} 1/);
-    expect(text).toMatch(/warden_event_loop_lag_seconds\{stat="p99"\} /);
+    expect(text).toMatch(/^warden_transitions_total\{kind="task",from="IN_PROGRESS",to="SUCCEEDED"\} 1$/m);
+    expect(text).toMatch(/^warden_tasks\{status="SUCCEEDED"\} 1$/m);
+    expect(text).toMatch(/^warden_tasks\{status="ESCALATED"\} 2$/m);
+    expect(text).toMatch(/^warden_attempts_total\{agent="ok",outcome="succeeded"\} 1$/m);
+    expect(text).toMatch(/^warden_attempts_total\{agent="bad",outcome="failed"\} 1$/m);
+    expect(text).toMatch(/^warden_attempt_duration_seconds_count\{agent="ok"\} 1$/m);
+    expect(text).toMatch(/^warden_breaker_state\{agent="flaky"\} 2$/m);
+    expect(text).toMatch(/^warden_breaker_state\{agent="ok"\} 0$/m);
+    expect(text).toMatch(/^warden_alerts_total\{level="CRITICAL"\} 2$/m);
+    expect(text).toMatch(/^warden_alerts_total\{level="WARNING"\} 1$/m);
+    expect(text).toMatch(/^warden_agent_restarts_total\{agent="ext"\} 1$/m);
+    expect(text).toMatch(/^warden_event_loop_lag_seconds\{stat="p99"\} [0-9.e+-]+$/m);
   });
 
   it('uses its own registry: two apps do not share counters', async () => {
@@ -60,7 +60,7 @@ describe('GET /metrics', () => {
     await h.warden.submit({ agent: 'ext' });
     const mine = await h.metrics.registry.getSingleMetricAsString('warden_transitions_total');
     const theirs = await other.metrics.registry.getSingleMetricAsString('warden_transitions_total');
-    expect(mine).toMatch(/to="PENDING"\} 2/);
-    expect(theirs).toMatch(/to="PENDING"\} 1/);
+    expect(mine).toMatch(/^warden_transitions_total\{kind="task",from="none",to="PENDING"\} 2$/m);
+    expect(theirs).toMatch(/^warden_transitions_total\{kind="task",from="none",to="PENDING"\} 1$/m);
   });
 });

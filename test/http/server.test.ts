@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
 import { createWarden, type TaskView, type Warden } from '../../src/index.ts';
 import { isLoopback, serveWarden, type ServerHandle } from '../../src/http/index.ts';
@@ -9,6 +9,7 @@ import { SseReader } from './sse-reader.ts';
 let warden: Warden | undefined;
 let handle: ServerHandle | undefined;
 afterEach(async () => {
+  vi.useRealTimers();
   await handle?.close();
   await warden?.stop();
   handle = undefined;
@@ -26,7 +27,8 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 describe('serveWarden', () => {
   it('listens on port 0, serves real requests and closes cleanly while an SSE client is connected', async () => {
     warden = await startWarden();
-    handle = await serveWarden(warden, { port: 0, token: TOKEN, logger: silent });
+    // A grace far longer than the test may take: close() must end the SSE stream, not wait it out.
+    handle = await serveWarden(warden, { port: 0, token: TOKEN, logger: silent, graceMs: 600_000 });
     expect(handle.port).toBeGreaterThan(0);
     expect(handle.url).toBe(`http://127.0.0.1:${handle.port}`);
     expect(handle.server.listening).toBe(true);
@@ -49,11 +51,9 @@ describe('serveWarden', () => {
     const [record] = await sse.records(1);
     expect(record).toMatchObject({ id: task.id, to: 'CANCELLED' });
 
-    const started = Date.now();
     const closing = handle.close();
     expect(handle.close()).toBe(closing); // safe to call twice
     await closing;
-    expect(Date.now() - started).toBeLessThan(1_500);
     expect(await sse.frame()).toBeNull();
     expect(handle.server.listening).toBe(false);
     await expect(fetch(`${handle.url}/health`)).rejects.toThrow();
@@ -69,12 +69,20 @@ describe('serveWarden', () => {
     socket.write('POST /api/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"agent"');
     const closedSocket = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => {});
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    const started = Date.now();
-    await h.close();
+    let socketClosed = false;
+    void closedSocket.then(() => (socketClosed = true));
+    // The grace timer on a simulated clock: not cut 1 ms before it ends, cut when it ends.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    let closed = false;
+    const closing = h.close().then(() => (closed = true));
+    await vi.advanceTimersByTimeAsync(99);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(socketClosed).toBe(false);
+    expect(closed).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
     await closedSocket;
-    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    await closing;
+    expect(closed).toBe(true);
   });
 
   it('refuses a non-loopback hostname without a token', async () => {

@@ -139,11 +139,25 @@ describe('GET /api/events', () => {
 
   it('a client that goes away is unsubscribed', async () => {
     h = await harness();
-    const sse = new SseReader((await h.req('GET', '/api/events')).body);
+    const x = h;
+    // Count the hub's live subscriptions to the warden: one per open stream, none once it is gone.
+    let subscribed = 0;
+    const on = x.warden.on.bind(x.warden);
+    vi.spyOn(x.warden, 'on').mockImplementation((event, listener) => {
+      subscribed++;
+      const off = on(event, listener);
+      return () => {
+        subscribed--;
+        off();
+      };
+    });
+    const sse = new SseReader((await x.req('GET', '/api/events')).body);
     await sse.frame();
+    expect(subscribed).toBe(1);
     await sse.cancel();
-    // nothing left to write to: publishing must not throw or pile up
-    await h.warden.submit({ agent: 'ext' });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await vi.waitFor(() => expect(subscribed).toBe(0), { timeout: 2_000 });
+    // nothing left to write to: publishing must not throw
+    await x.warden.submit({ agent: 'ext' });
+    expect(subscribed).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskView, TransitionRecord } from '../../src/index.ts';
-import { errorOf, harness, settle, waitFor, type Harness } from './helpers.ts';
+import { errorOf, harness, waitFor, type Harness } from './helpers.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -231,11 +231,14 @@ describe('external executor callbacks', () => {
     [{ error: 'x' }, 'error'],
   ])('failure body %j: 400 naming %s, task unchanged', async (body, field) => {
     const t = await submit({ agent: 'ext' });
+    const before = h.warden.history(t.id);
     const res = await h.req('POST', `/api/tasks/${t.id}/failure`, { json: body });
     expect(res.status).toBe(400);
     expect((await errorOf(res)).details?.field).toBe(field);
-    await settle();
-    expect(h.warden.get(t.id)?.status).toBe('IN_PROGRESS');
+    expect(h.warden.history(t.id)).toEqual(before);
+    // The attempt is still the one that was running: a success for it is taken, with no failure between.
+    expect((await h.req('POST', `/api/tasks/${t.id}/success`, { json: { output: 1 } })).status).toBe(200);
+    expect(h.warden.history(t.id).slice(before.length).map((r) => [r.from, r.to, r.attempt])).toEqual([['IN_PROGRESS', 'SUCCEEDED', 1]]);
   });
 
   it('failure and success answer 409 when the task is not IN_PROGRESS', async () => {

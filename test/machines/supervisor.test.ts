@@ -307,6 +307,39 @@ describe('supervisor: restart intensity', () => {
   });
 });
 
+describe('supervisor: the intensity window edge', () => {
+  it('the (maxRestarts + 1)th crash escalates at first + withinMs - 1, not at first + withinMs or + 1 (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom<RestartStrategy>('one_for_one', 'one_for_all', 'rest_for_one'),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 20, max: 300 }),
+        fc.constantFrom(-1, 0, 1),
+        fc.nat(2),
+        (strategy, maxRestarts, withinMs, delta, child) => {
+          const backoff: BackoffOptions = { initialMs: 1, factor: 1, maxMs: 1, jitter: 'none' };
+          const h = started({ strategy, maxRestarts, withinMs, backoff });
+          const name = h.names[child] ?? 'a';
+          const first = 1_000;
+          // maxRestarts crashes 2 ms apart (each restart takes 1 ms), the first at `first`
+          for (let k = 0; k < maxRestarts; k++) {
+            h.clock.set(first + 2 * k);
+            h.startAll();
+            h.crash(name);
+            expect(h.sup.getSnapshot().value).toBe('RUNNING');
+          }
+          // one more exactly at the edge where the first crash leaves the window
+          h.clock.set(first + withinMs + delta);
+          h.startAll();
+          h.crash(name);
+          expect(h.sup.getSnapshot().value).toBe(delta < 0 ? 'ESCALATED' : 'RUNNING');
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
 describe('supervisor: one_for_all and rest_for_one', () => {
   it('one_for_all restarts every child; siblings get HALT (in reverse start order) and never ask the supervisor', () => {
     const h = started({ strategy: 'one_for_all' });

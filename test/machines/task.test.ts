@@ -170,6 +170,8 @@ type Op =
   | { op: 'RETRY'; attempts?: number }
   | { op: 'RESOLVE'; output: string }
   | { op: 'TICK'; ms: number }
+  /** time to exactly one side of the armed deadline: the retry timer's or the attempt's (-1, 0, +1 ms) */
+  | { op: 'EDGE'; delta: -1 | 0 | 1 }
   /** after a restore: re-arm timers (only meaningful with the runtime's delays) */
   | { op: 'RESUME' };
 
@@ -312,14 +314,13 @@ class TaskCommand implements fc.Command<TaskModel, Harness> {
         h.actor.send({ type: 'RESUME' });
         break;
       case 'TICK':
-        m.now += o.ms;
-        if (m.status === 'IN_PROGRESS' && m.timer === 'armed' && m.deadlineAt !== undefined && m.now >= m.deadlineAt) {
-          m.timer = 'fired';
-          step.deadlines.push(m.attempts);
-        }
-        if (m.status === 'RETRY_WAIT' && m.retryAt !== undefined && m.now >= m.retryAt) move(m, step, 'ASSIGNED', 'TIMER');
-        h.clock.increment(o.ms);
+        tick(m, h, step, o.ms);
         break;
+      case 'EDGE': {
+        const edge = m.status === 'RETRY_WAIT' ? m.retryAt : m.status === 'IN_PROGRESS' && m.timer === 'armed' ? m.deadlineAt : undefined;
+        if (edge !== undefined && edge + o.delta > m.now) tick(m, h, step, edge + o.delta - m.now);
+        break;
+      }
     }
 
     verify(m, h, step);
@@ -328,6 +329,16 @@ class TaskCommand implements fc.Command<TaskModel, Harness> {
       expect(h.actor.getSnapshot()).toBe(before);
     }
   }
+}
+
+function tick(m: TaskModel, h: Harness, step: Step, ms: number): void {
+  m.now += ms;
+  if (m.status === 'IN_PROGRESS' && m.timer === 'armed' && m.deadlineAt !== undefined && m.now >= m.deadlineAt) {
+    m.timer = 'fired';
+    step.deadlines.push(m.attempts);
+  }
+  if (m.status === 'RETRY_WAIT' && m.retryAt !== undefined && m.now >= m.retryAt) move(m, step, 'ASSIGNED', 'TIMER');
+  h.clock.increment(ms);
 }
 
 function verify(m: TaskModel, h: Harness, step: Step): void {
@@ -422,6 +433,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.string({ maxLength: 3 }).map((output): Op => ({ op: 'RESOLVE', output })) },
   { weight: 10, arbitrary: fc.integer({ min: 1, max: 120 }).map((ms): Op => ({ op: 'TICK', ms })) },
+  { weight: 6, arbitrary: fc.constantFrom<-1 | 0 | 1>(-1, 0, 1).map((delta): Op => ({ op: 'EDGE', delta })) },
 );
 
 function commandsFor(mode: DelayMode) {

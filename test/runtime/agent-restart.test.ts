@@ -2,9 +2,9 @@
 // delays until the restart intensity is spent, then escalated.
 import { describe, expect, it, vi } from 'vitest';
 import type { Alert, TransitionRecord } from '../../src/types.ts';
-import { advance, flush, makeWarden, recordAll, startWarden, useRuntimeHarness } from './helpers.ts';
+import { advance, flush, makeWarden, recordAll, startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 const supervisor = {
   maxRestarts: 3,

@@ -1,9 +1,9 @@
 // Alerts as the warden keeps them: newest first, bounded by maxAlerts, limited by alerts({ limit }).
 import { describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/types.ts';
-import { advance, flush, httpError, startWarden, useRuntimeHarness } from './helpers.ts';
+import { advance, flush, httpError, startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 const authFailure = async () => {
   throw httpError(401);

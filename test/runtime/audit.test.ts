@@ -2,9 +2,9 @@
 // a restart); `error` is the current error only, `lastError` the last failure.
 import { describe, expect, it } from 'vitest';
 import type { RunContext, TaskInfo, TransitionRecord } from '../../src/index.ts';
-import { flush, httpError, rejectionCode, startWarden, useRuntimeHarness } from './helpers.ts';
+import { flush, httpError, rejectionCode, startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 async function escalatedTask() {
   const w = await startWarden({

@@ -1,9 +1,9 @@
 // Kill authority: cancel aborts the running attempt, settles result() and frees the agent's slot.
 import { describe, expect, it, vi } from 'vitest';
 import type { RunContext, TaskInfo } from '../../src/index.ts';
-import { advance, deferred, flush, httpError, never, rejectionCode, startWarden, statuses, useRuntimeHarness } from './helpers.ts';
+import { advance, deferred, flush, httpError, never, rejectionCode, startWarden, statuses, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 describe('cancel', () => {
   it('aborts the in-flight ctx.signal, rejects result() with code cancelled, and frees the slot', async () => {

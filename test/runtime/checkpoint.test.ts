@@ -1,9 +1,9 @@
 // Checkpoints: what one attempt saves, the next attempt resumes from.
 import { describe, expect, it } from 'vitest';
 import type { RunContext, TaskInfo } from '../../src/index.ts';
-import { advance, deferred, flush, httpError, startWarden, useRuntimeHarness } from './helpers.ts';
+import { advance, deferred, flush, httpError, startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 describe('checkpoints', () => {
   it('a checkpoint saved in attempt 1 is seen by attempt 2 as ctx.checkpoint', async () => {

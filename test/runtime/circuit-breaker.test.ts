@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import type { RunContext, TaskInfo } from '../../src/index.ts';
 import type { Alert, TaskStatus } from '../../src/types.ts';
-import { advance, deferred, flush, httpError, startWarden, useRuntimeHarness, type Deferred } from './helpers.ts';
+import { advance, deferred, flush, httpError, startWarden, useWardenHarness, type Deferred } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 type Mode = 'fail' | 'hold';
 

@@ -1,9 +1,9 @@
 // The per-agent concurrency limit, counted inside run() itself.
 import { describe, expect, it } from 'vitest';
 import type { RunContext, TaskInfo } from '../../src/index.ts';
-import { advance, flush, startWarden, useRuntimeHarness } from './helpers.ts';
+import { advance, flush, startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 describe('concurrency', () => {
   it('an agent with concurrency 2 never has more than 2 run() calls in flight across 10 tasks', async () => {

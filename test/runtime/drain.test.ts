@@ -1,8 +1,8 @@
 // stop() lets in-process attempts finish for drainMs, then aborts what is left; external ones are not waited for.
 import { describe, expect, it, vi } from 'vitest';
-import { flush, startWarden, useRuntimeHarness } from './helpers.ts';
+import { flush, startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {

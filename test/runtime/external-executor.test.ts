@@ -1,9 +1,9 @@
 // An agent without `run`: its tasks run outside the process and report back through the library calls.
 import { describe, expect, it } from 'vitest';
 import type { RunContext, TaskInfo } from '../../src/index.ts';
-import { advance, deferred, flush, never, rejectionCode, startWarden, statuses, useRuntimeHarness } from './helpers.ts';
+import { advance, deferred, flush, never, rejectionCode, startWarden, statuses, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 const retrying = { default: { maxRetries: 2, backoff: { initialMs: 100, jitter: 'none' as const } } };
 

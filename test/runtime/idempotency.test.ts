@@ -1,8 +1,8 @@
 // submit() with an idempotencyKey: a repeated key returns the first task instead of making another.
 import { describe, expect, it, vi } from 'vitest';
-import { flush, startWarden, useRuntimeHarness } from './helpers.ts';
+import { flush, startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 describe('idempotencyKey', () => {
   it('a second submit with the same key returns the same id with created: false and runs nothing new', async () => {

@@ -1,9 +1,9 @@
 // The `inspect` option: the supervisor, its agents and every task stream to an XState inspector.
 import { describe, expect, it } from 'vitest';
 import type { AnyActor, InspectionEvent } from 'xstate';
-import { flush, makeWarden, useRuntimeHarness } from './helpers.ts';
+import { flush, makeWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 /** The machine id ('supervisor' | 'agent' | 'task') of an inspected actor and its context. */
 function describeActor(ev: InspectionEvent): { machine: string; context: Record<string, unknown> } {

@@ -5,7 +5,7 @@ import type { DestinationStream, LoggerOptions } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createWarden, type RunContext, type TaskInfo, type Warden } from '../../src/index.ts';
 import { REDACT_PATHS } from '../../src/runtime/logger.ts';
-import { advance, captureLogs, httpError, startWarden, useRuntimeHarness, type TestConfig } from './helpers.ts';
+import { advance, captureLogs, httpError, startWarden, useWardenHarness, type TestConfig } from '../support/warden.ts';
 
 const sink = vi.hoisted(() => ({ lines: [] as string[] }));
 
@@ -19,7 +19,7 @@ vi.mock('pino', async (importOriginal) => {
   return { ...actual, pino: wrapped, default: wrapped };
 });
 
-useRuntimeHarness();
+useWardenHarness();
 
 const SECRET = 'SECRET-123';
 

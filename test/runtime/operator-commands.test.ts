@@ -1,9 +1,9 @@
 // What a human does with an escalated task: retry it, resolve it with a result, or (see cancel) kill it.
 import { describe, expect, it } from 'vitest';
 import type { RunContext, TaskInfo } from '../../src/index.ts';
-import { advance, deferred, flush, httpError, rejectionCode, startWarden, statuses, useRuntimeHarness } from './helpers.ts';
+import { advance, deferred, flush, httpError, rejectionCode, startWarden, statuses, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 async function escalatedTask(runAfterFirst: (ctx: RunContext) => unknown = () => 'second time lucky') {
   const w = await startWarden({
@@ -103,7 +103,7 @@ describe('resolve()', () => {
 
 describe('before start()', () => {
   it('commands reject with not_running', async () => {
-    const { makeWarden } = await import('./helpers.ts');
+    const { makeWarden } = await import('../support/warden.ts');
     const w = makeWarden({ agents: { coder: { run: () => 1 } } });
     await expect(w.submit({ agent: 'coder' })).rejects.toMatchObject({ code: 'not_running' });
   });

@@ -1,8 +1,8 @@
 // The audit trail is one unbroken chain: each record starts where the one before it ended.
 import { describe, expect, it, vi } from 'vitest';
-import { startWarden, useRuntimeHarness } from './helpers.ts';
+import { startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 describe('task records', () => {
   it('chain from null through every state entered, with the events that moved them', async () => {

@@ -2,9 +2,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RunContext, TaskInfo } from '../../src/index.ts';
 import type { TaskError } from '../../src/types.ts';
-import { advance, flush, httpError, startWarden, useRuntimeHarness } from './helpers.ts';
+import { advance, flush, httpError, startWarden, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 const failing = () =>
   vi.fn(async (_task: TaskInfo, _ctx: RunContext): Promise<string> => {

@@ -3,9 +3,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RunContext, TaskInfo } from '../../src/index.ts';
 import type { Alert, TaskError } from '../../src/types.ts';
-import { advance, flush, httpError, never, startWarden, statuses, useRuntimeHarness } from './helpers.ts';
+import { advance, flush, httpError, never, startWarden, statuses, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 describe('server errors (5xx)', () => {
   it('503, 503, then success ends SUCCEEDED after 3 attempts with the full history', async () => {

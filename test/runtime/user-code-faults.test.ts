@@ -2,9 +2,9 @@
 // runtime must carry on as if it had not.
 import { describe, expect, it, vi } from 'vitest';
 import type { Alert, TransitionRecord } from '../../src/types.ts';
-import { advance, captureLogs, flush, httpError, startWarden, statuses, useRuntimeHarness } from './helpers.ts';
+import { advance, captureLogs, flush, httpError, startWarden, statuses, useWardenHarness } from '../support/warden.ts';
 
-useRuntimeHarness();
+useWardenHarness();
 
 const authFailure = async () => {
   throw httpError(401);
@@ -102,6 +102,9 @@ describe('a faulty transition listener', () => {
 
 describe('faulty strategies and degrade functions', () => {
   it('a custom strategy that throws is skipped and the chain continues', async () => {
+    // The next strategy degrades: only a chain that really went on past the broken one ends SUCCEEDED
+    // with its output (a chain that stopped, or a failure escalated by default, ends ESCALATED).
+    const next = vi.fn(() => ({ action: 'degrade', output: 'fallback answer' }));
     const w = await startWarden({
       agents: { coder: { run: authFailure } },
       recoveryStrategies: {
@@ -111,11 +114,15 @@ describe('faulty strategies and degrade functions', () => {
             throw new Error('bug in strategy');
           }) as (...args: never[]) => unknown,
         },
+        next: { name: 'next', recover: next as (...args: never[]) => unknown },
       },
-      taskTypes: { default: { recovery: ['broken', 'escalate'] } },
+      taskTypes: { default: { recovery: ['broken', 'next', 'escalate'] } },
     });
     const { id } = await w.submit({ agent: 'coder' });
     await flush();
-    expect(w.get(id)?.status).toBe('ESCALATED');
+    expect(w.get(id)?.status).toBe('SUCCEEDED');
+    expect(await w.result(id)).toBe('fallback answer');
+    expect(next).toHaveBeenCalledTimes(1);
+    expect(w.history(id).at(-1)).toMatchObject({ from: 'FAILED', to: 'SUCCEEDED' });
   });
 });

@@ -160,6 +160,8 @@ export async function snapshotSettled(dir: string): Promise<void> {
     await realSleep(5);
     quiet = fs.existsSync(tmp) ? 0 : quiet + 1;
   }
+  // Giving up quietly would let the next instance race the write this waits for.
+  if (quiet < 3) throw new Error(`snapshotSettled: ${tmp} was still being written after 200 polls`);
 }
 
 /**

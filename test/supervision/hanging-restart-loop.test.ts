@@ -1,23 +1,10 @@
 // supervisor_SUITE: hanging_restart_loop. A child that always crashes shows RESTARTING while it
 // waits out its backoff, and shutting down during the loop finishes promptly and ends the loop.
 import { describe, expect, it } from 'vitest';
-import {
-  advance,
-  deferred,
-  flatBackoff,
-  flush,
-  lifecycle,
-  makeWarden,
-  recordAll,
-  res,
-  resources,
-  since,
-  T0,
-  track,
-  useSupervisionHarness,
-} from './helpers.ts';
+import { lifecycle, res, resources, since } from '../support/resources.ts';
+import { advance, deferred, flatBackoff, flush, makeWarden, recordAll, T0, track, useWardenHarness } from '../support/warden.ts';
 
-useSupervisionHarness();
+useWardenHarness();
 
 function loopingWarden(stop: 'resolve' | 'hang' = 'resolve') {
   const { log, r, agents } = resources(['ok', 'loop'], { loop: { failStart: true, stop } });

@@ -4,24 +4,10 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../src/index.ts';
-import {
-  advance,
-  flatBackoff,
-  flush,
-  lifecycle,
-  makeWarden,
-  recordAll,
-  res,
-  resources,
-  restartDecisions,
-  since,
-  supervisorRecords,
-  T0,
-  useSupervisionHarness,
-  type Resource,
-} from './helpers.ts';
+import { lifecycle, res, resources, restartDecisions, since, supervisorRecords, type Resource } from '../support/resources.ts';
+import { advance, flatBackoff, flush, makeWarden, recordAll, T0, useWardenHarness } from '../support/warden.ts';
 
-useSupervisionHarness();
+useWardenHarness();
 
 /** Crashes the child's current incarnation and waits for it to be RUNNING again (or not). */
 async function crashAndWait(c: Resource, restartMs = 10) {

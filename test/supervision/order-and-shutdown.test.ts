@@ -2,21 +2,10 @@
 // Children start in the order given, each start settling before the next begins, and warden.stop()
 // stops them in reverse order, each stop settling (or being abandoned) before the next begins.
 import { describe, expect, it } from 'vitest';
-import {
-  advance,
-  deferred,
-  flatBackoff,
-  flush,
-  makeWarden,
-  res,
-  resources,
-  since,
-  T0,
-  track,
-  useSupervisionHarness,
-} from './helpers.ts';
+import { res, resources, since } from '../support/resources.ts';
+import { advance, deferred, flatBackoff, flush, makeWarden, T0, track, useWardenHarness } from '../support/warden.ts';
 
-useSupervisionHarness();
+useWardenHarness();
 
 describe('order_of_children', () => {
   it('starts children in the order given, each start settling before the next begins', async () => {

@@ -2,21 +2,10 @@
 // temporary_normal, temporary_abnormal. What a child's own exit makes its supervisor do.
 import { describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/index.ts';
-import {
-  advance,
-  flatBackoff,
-  flush,
-  lifecycle,
-  makeWarden,
-  recordAll,
-  res,
-  resources,
-  restartDecisions,
-  T0,
-  useSupervisionHarness,
-} from './helpers.ts';
+import { lifecycle, res, resources, restartDecisions } from '../support/resources.ts';
+import { advance, flatBackoff, flush, makeWarden, recordAll, T0, useWardenHarness } from '../support/warden.ts';
 
-useSupervisionHarness();
+useWardenHarness();
 
 type Restart = NonNullable<AgentConfig['restart']>;
 

@@ -3,23 +3,10 @@
 // children start again in start order.
 import { describe, expect, it } from 'vitest';
 import type { SupervisorConfig } from '../../src/index.ts';
-import {
-  advance,
-  deferred,
-  flatBackoff,
-  flush,
-  lifecycle,
-  makeWarden,
-  recordAll,
-  res,
-  resources,
-  restartDecisions,
-  since,
-  useSupervisionHarness,
-  type ResourceOptions,
-} from './helpers.ts';
+import { lifecycle, res, resources, restartDecisions, since, type ResourceOptions } from '../support/resources.ts';
+import { advance, deferred, flatBackoff, flush, makeWarden, recordAll, useWardenHarness } from '../support/warden.ts';
 
-useSupervisionHarness();
+useWardenHarness();
 
 const NAMES = ['a', 'b', 'c', 'd'] as const;
 

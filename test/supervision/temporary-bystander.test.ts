@@ -2,21 +2,10 @@
 // sibling's crash takes down is stopped for good: not restarted, and not counted toward intensity.
 import { describe, expect, it } from 'vitest';
 import type { SupervisorConfig } from '../../src/index.ts';
-import {
-  advance,
-  flatBackoff,
-  flush,
-  lifecycle,
-  makeWarden,
-  recordAll,
-  res,
-  resources,
-  restartDecisions,
-  since,
-  useSupervisionHarness,
-} from './helpers.ts';
+import { lifecycle, res, resources, restartDecisions, since } from '../support/resources.ts';
+import { advance, flatBackoff, flush, makeWarden, recordAll, useWardenHarness } from '../support/warden.ts';
 
-useSupervisionHarness();
+useWardenHarness();
 
 async function setup(strategy: NonNullable<SupervisorConfig['strategy']>, names: readonly string[], maxRestarts: number) {
   const { log, r, agents } = resources(names, { tmp: { restart: 'temporary' } });

@@ -2,22 +2,10 @@
 // that as one crash of one child and restarts it, and its children start again in order.
 import { describe, expect, it } from 'vitest';
 import type { SupervisorConfig } from '../../src/index.ts';
-import {
-  advance,
-  flatBackoff,
-  flush,
-  lifecycle,
-  makeWarden,
-  recordAll,
-  res,
-  resources,
-  restartDecisions,
-  since,
-  supervisorRecords,
-  useSupervisionHarness,
-} from './helpers.ts';
+import { lifecycle, res, resources, restartDecisions, since, supervisorRecords } from '../support/resources.ts';
+import { advance, flatBackoff, flush, makeWarden, recordAll, useWardenHarness } from '../support/warden.ts';
 
-useSupervisionHarness();
+useWardenHarness();
 
 function treeWarden(root: Partial<SupervisorConfig> = {}, inner: Partial<SupervisorConfig> = {}) {
   const { log, r, agents } = resources(['a', 'b', 'c', 'd']);

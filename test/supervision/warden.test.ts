@@ -3,21 +3,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { RunContext } from '../../src/index.ts';
 import type { TaskStatus } from '../../src/types.ts';
-import {
-  advance,
-  deferred,
-  flatBackoff,
-  flush,
-  lifecycle,
-  makeWarden,
-  recordAll,
-  res,
-  resources,
-  T0,
-  useSupervisionHarness,
-} from './helpers.ts';
+import { lifecycle, res, resources } from '../support/resources.ts';
+import { advance, deferred, flatBackoff, flush, makeWarden, recordAll, T0, useWardenHarness } from '../support/warden.ts';
 
-useSupervisionHarness();
+useWardenHarness();
 
 const startingTimes = (records: ReturnType<typeof recordAll>, agent: string) =>
   lifecycle(records, agent)

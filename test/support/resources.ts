@@ -1,89 +1,9 @@
-// Scaffolding for the supervision suite (a port of the semantics of Erlang/OTP's supervisor_SUITE):
-// an in-memory warden on fake timers, and agents whose resources the test starts, crashes and stops.
-import { pino } from 'pino';
-import { afterEach, beforeEach, vi } from 'vitest';
-import { createWarden, type AgentConfig, type SupervisorConfig, type Warden, type WardenConfig, type WardenOptions } from '../../src/index.ts';
+// Supervised resources the test controls (a port of the semantics of Erlang/OTP's supervisor_SUITE):
+// agents whose start/stop hooks open incarnations the test crashes, ends or hangs; and readers of the
+// lifecycle and supervisor records they produce.
+import type { AgentConfig, Warden } from '../../src/index.ts';
 import type { TransitionRecord } from '../../src/types.ts';
-
-export const T0 = new Date('2030-01-01T00:00:00.000Z').getTime();
-
-const live: Warden[] = [];
-
-/** Fake timers (clock at T0) around each test; every warden made by `makeWarden` is stopped afterwards. */
-export function useSupervisionHarness(): void {
-  beforeEach(() => {
-    vi.useFakeTimers({ now: T0 });
-  });
-  afterEach(async () => {
-    // A stop() that waits on a hung 'infinity' hook is left behind rather than hanging the suite.
-    for (const w of live.splice(0)) {
-      void w.stop();
-      await vi.advanceTimersByTimeAsync(10 * 60_000);
-    }
-    vi.useRealTimers();
-  });
-}
-
-export type TestConfig = Omit<WardenConfig, 'persist' | 'logger'>;
-
-export function makeWarden(config: TestConfig, opts?: WardenOptions): Warden {
-  const w = createWarden({ ...config, persist: false, logger: pino({ level: 'silent' }) }, opts);
-  live.push(w);
-  return w;
-}
-
-/** Restart backoff without jitter, so every delay is exact. */
-export function flatBackoff(initialMs = 10, factor = 2, maxMs = 10_000): NonNullable<SupervisorConfig['backoff']> {
-  return { initialMs, factor, maxMs, jitter: 'none' };
-}
-
-export async function flush(): Promise<void> {
-  await vi.advanceTimersByTimeAsync(0);
-}
-
-export async function advance(ms: number): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms);
-}
-
-export interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(err: unknown): void;
-  settled: boolean;
-}
-
-export function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (err: unknown) => void;
-  const d: Deferred<T> = {
-    promise: new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    }),
-    resolve: (v) => {
-      d.settled = true;
-      resolve(v);
-    },
-    reject: (e) => {
-      d.settled = true;
-      reject(e);
-    },
-    settled: false,
-  };
-  // Marked handled: a rejection the runtime never listens to (an abandoned incarnation) must not fail the run.
-  d.promise.catch(() => {});
-  return d;
-}
-
-/** Tracks whether a promise has settled, without awaiting it. */
-export function track<T>(p: Promise<T>): { readonly done: boolean; readonly promise: Promise<T> } {
-  const state = { done: false, promise: p };
-  p.then(
-    () => (state.done = true),
-    () => (state.done = true),
-  );
-  return state;
-}
+import { deferred, type Deferred } from './warden.ts';
 
 export interface ResourceOptions {
   /** start(signal) rejects on these start numbers (1-based); `true` = always */
@@ -199,12 +119,6 @@ export function res(r: Record<string, Resource>, name: string): Resource {
   return x;
 }
 
-/** Every record from the moment of the call (call before start() to see the INIT records). */
-export function recordAll(w: Warden): TransitionRecord[] {
-  const records: TransitionRecord[] = [];
-  w.on('transition', (r) => records.push(r));
-  return records;
-}
 
 const LIFECYCLES = new Set(['STARTING', 'RUNNING', 'RESTARTING', 'STOPPED', 'ESCALATED']);
 
