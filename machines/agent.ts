@@ -94,6 +94,15 @@ export const agentMachine = setup({
     noteHalt: assign(({ event }) =>
       event.type === 'HALT' ? { lastExit: { at: event.at, reason: 'sibling restart', crash: false }, restartAt: event.restartAt } : {},
     ),
+    // Named, so a walk of this machine without a supervisor can put a no-op in its place.
+    reportExit: sendParent(({ context }) => ({
+      type: 'CHILD_EXIT' as const,
+      child: context.name,
+      at: context.lastExit?.at ?? 0,
+      reason: context.lastExit?.reason ?? 'unknown',
+      crash: context.lastExit?.crash ?? true,
+      rand: context.lastExit?.rand ?? 0.5,
+    })),
     noteExit: assign(({ event }) =>
       event.type === 'EXITED'
         ? { lastExit: { at: event.at, reason: event.reason, crash: event.crash, rand: event.rand } }
@@ -271,14 +280,7 @@ export const agentMachine = setup({
           states: {
             // Waits for the supervisor's verdict on the exit: RESTART_AT, ESCALATE or STOP.
             deciding: {
-              entry: sendParent(({ context }) => ({
-                type: 'CHILD_EXIT' as const,
-                child: context.name,
-                at: context.lastExit?.at ?? 0,
-                reason: context.lastExit?.reason ?? 'unknown',
-                crash: context.lastExit?.crash ?? true,
-                rand: context.lastExit?.rand ?? 0.5,
-              })),
+              entry: 'reportExit',
               on: { RESTART_AT: { target: 'held', actions: assign(({ event }) => ({ restartAt: event.restartAt })) } },
             },
             // The supervisor owns the restart's timer, so children restarted together start in order.

@@ -19,6 +19,8 @@ export interface TaskInput {
   timeoutMs?: number;
   /** assign at once on creation (the runtime's submit), without waiting for an ASSIGN event */
   autoAssign?: boolean;
+  /** the W3C trace context of the submit, so every attempt's span joins the submitter's trace */
+  traceparent?: string;
 }
 
 export interface TaskContext extends TaskInput {

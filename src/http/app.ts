@@ -8,6 +8,7 @@ import { mountDashboard } from './dashboard.ts';
 import { createErrorHandler, notFound } from './errors.ts';
 import { createLoopLag } from './loop-lag.ts';
 import { createMetrics } from './metrics.ts';
+import { mountOpenApi } from './openapi.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { eventRoutes, metricsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -40,6 +41,7 @@ export function createApp(warden: Warden, opts: HttpOptions = {}): WardenApp {
   app.use('*', auth);
 
   mountDashboard(app);
+  mountOpenApi(app, opts.token !== undefined);
   app.route('/', healthRoutes(warden, { lag, dataDir: opts.dataDir }));
   app.route('/', metricsRoutes(metrics.registry));
   app.route('/', eventRoutes(hub));

@@ -11,7 +11,7 @@ declare module 'hono' {
 }
 
 /** GET (and HEAD) on these paths needs no token. */
-export const OPEN_PATHS: readonly string[] = ['/health', '/ready', '/metrics', '/'];
+export const OPEN_PATHS: readonly string[] = ['/health', '/ready', '/metrics', '/', '/openapi.json'];
 
 /** Who acts when no token is configured: the control plane is then open (loopback only) and anyone is an admin. */
 export const ANONYMOUS: Principal = { name: 'anonymous', role: 'admin' };

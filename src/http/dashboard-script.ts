@@ -1,22 +1,30 @@
-// The dashboard's inline script. It renders only through textContent (never innerHTML), so every
-// value from the API is escaped; the token lives in sessionStorage and goes out as a bearer header.
-// Written without template literals so it can sit inside a TypeScript string.
-export const DASHBOARD_SCRIPT = String.raw`
+// The dashboard's inline script: the core (DOM helpers, API calls with the token, the role, the live
+// stream) and the boot, with the views and charts of dashboard-views.ts and dashboard-charts.ts between.
+// It renders only through textContent (never innerHTML), so every value from the API is escaped; the
+// token lives in sessionStorage and goes out as a bearer header. Written without template literals so
+// it can sit inside a TypeScript string.
+import { DASHBOARD_CHARTS } from './dashboard-charts.ts';
+import { DASHBOARD_TASKS } from './dashboard-tasks.ts';
+import { DASHBOARD_VIEWS } from './dashboard-views.ts';
+
+const CORE = String.raw`
 'use strict';
 var KEY = 'warden-token';
-var state = { cursor: null, cursors: [], events: [], lastEventId: null, streamCtl: null };
+var state = { cursor: null, cursors: [], events: [], lastEventId: null, streamCtl: null, role: 'admin', who: null,
+  providers: false, hasWho: false, secured: true, api: null, detailId: null, health: null };
 function $(id) { return document.getElementById(id); }
 function el(tag, attrs, kids) {
   var n = document.createElement(tag);
   if (attrs) Object.keys(attrs).forEach(function (k) {
+    if (attrs[k] === undefined || attrs[k] === null) return;
     if (k === 'text') n.textContent = String(attrs[k]);
     else if (k === 'onclick') n.addEventListener('click', attrs[k]);
     else n.setAttribute(k, String(attrs[k]));
   });
-  (kids || []).forEach(function (c) { n.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
+  (kids || []).forEach(function (c) { if (c !== null && c !== undefined) n.appendChild(typeof c === 'string' ? document.createTextNode(c) : c); });
   return n;
 }
-function fill(id, nodes) { var t = $(id); t.replaceChildren.apply(t, nodes); }
+function fill(id, nodes) { var t = typeof id === 'string' ? $(id) : id; t.replaceChildren.apply(t, nodes); }
 function token() { return sessionStorage.getItem(KEY) || ''; }
 function headers(json) {
   var h = {}; if (token()) h.Authorization = 'Bearer ' + token();
@@ -31,104 +39,82 @@ function api(method, path, body) {
         var data = null; try { data = t ? JSON.parse(t) : null; } catch (e) { data = null; }
         if (!res.ok) {
           var m = data && data.error ? data.error.code + ': ' + data.error.message : 'HTTP ' + res.status;
-          if (res.status === 401) m = 'unauthorized: enter the token';
-          throw new Error(m);
+          if (res.status === 401) m = 'unauthorized: enter the token above';
+          var err = new Error(m); err.status = res.status; throw err;
         }
         return data;
       });
     });
 }
-function act(method, path, body) {
-  return api(method, path, body).then(function () { say(method + ' ' + path + ' done'); refresh(); })
-    .catch(function (e) { say(e.message, true); });
+// An action, then a refresh; the outcome is announced in the status line.
+function act(label, method, path, body) {
+  return api(method, path, body).then(function () { say(label + ': done'); return refresh(); })
+    .catch(function (e) { say(label + ': ' + e.message, true); });
 }
-function btn(label, fn) { return el('button', { text: label, onclick: fn }); }
-function row(cells) { return el('tr', null, cells.map(function (c) { return el('td', null, [typeof c === 'string' ? c : c]); })); }
+function btn(label, fn, cls) { return el('button', { text: label, onclick: fn, 'class': cls }); }
+function pill(word, cls) { return el('span', { 'class': 'pill ' + (cls || word), text: word }); }
+function cell(c, cls) { return el('td', { 'class': cls }, [c === undefined || c === null ? '' : typeof c === 'string' ? c : c]); }
+function row(cells) { return el('tr', null, cells.map(function (c) { return c && c.tagName === 'TD' ? c : cell(c); })); }
 function head(cells) { return el('tr', null, cells.map(function (c) { return el('th', { text: c }); })); }
-function table(id, titles, rows) { fill(id, [head(titles)].concat(rows)); }
+// Each cell carries its column's title: on a narrow screen the rows become stacked cards that show it.
+function table(id, titles, rows, empty) {
+  rows.forEach(function (r) { Array.prototype.forEach.call(r.children, function (td, i) { if (titles[i]) td.setAttribute('data-label', titles[i]); }); });
+  fill(id, rows.length ? [head(titles)].concat(rows) : [el('tr', null, [el('td', { 'class': 'muted', text: empty || 'none' })])]);
+}
 function mb(n) { return (n / 1048576).toFixed(1) + ' MiB'; }
 function enc(s) { return encodeURIComponent(s); }
+function ago(t) {
+  if (t === undefined || t === null) return '';
+  var ms = Date.now() - (typeof t === 'number' ? t : Date.parse(t));
+  var s = Math.round(Math.abs(ms) / 1000), w = s < 60 ? s + ' s' : s < 3600 ? Math.round(s / 60) + ' min' : Math.round(s / 3600) + ' h';
+  return ms >= 0 ? w + ' ago' : 'in ' + w;
+}
+function when(t) { return el('span', { title: t ? new Date(t).toISOString() : '', text: ago(t) }); }
+// What the signed-in role may do (viewer: nothing; operator: task actions and breaker reset; admin: all).
+function may(what) {
+  if (state.role === 'admin') return true;
+  if (state.role === 'operator') return what === 'task' || what === 'breaker';
+  return false;
+}
+// What this server offers, from its own /openapi.json (open to all): whether it asks for a token and
+// whether /api/whoami and /api/providers exist, so the page never calls a route that is not there.
+function loadApi() {
+  return api('GET', '/openapi.json').then(function (doc) {
+    var paths = (doc && doc.paths) || {};
+    state.secured = !!(doc && doc.components && doc.components.securitySchemes);
+    state.hasWho = !!paths['/api/whoami']; state.providers = !!paths['/api/providers'];
+  }).catch(function () { state.secured = true; state.hasWho = true; state.providers = true; });
+}
+function needsToken() { return state.secured && !token(); }
+function loadWho() {
+  if (!state.hasWho) { state.role = 'admin'; state.who = null; return Promise.resolve(); }
+  return api('GET', '/api/whoami').then(function (w) {
+    state.who = w && w.name ? w.name : null; state.role = w && w.role ? w.role : 'admin';
+  }).catch(function (e) { if (e.status === 404) { state.role = 'admin'; state.who = null; state.hasWho = false; } else throw e; })
+    .then(function () { $('who').textContent = state.who ? state.who + ' (' + state.role + ')' : ''; });
+}
+`;
 
-function loadHealth() {
-  return api('GET', '/api/health/detailed').then(function (h) {
-    var t = h.tasks.byStatus, counts = Object.keys(t).map(function (k) { return k + ' ' + t[k]; }).join(' · ');
-    fill('health', [
-      el('span', { 'class': 'pill ' + h.status, text: h.status }),
-      ' up ' + Math.round(h.uptimeMs / 1000) + ' s · rss ' + mb(h.memory.rss) + ' · loop lag p99 ' + h.eventLoopLagMs.p99Ms.toFixed(1) + ' ms' +
-      (h.disk ? ' · disk free ' + mb(h.disk.freeBytes) : '') + ' · tasks ' + h.tasks.total + ' (' + counts + ')'
-    ]);
-    table('breakers', ['agent', 'state', 'failures', 'opened', ''], h.breakers.map(function (b) {
-      return row([b.agent, el('span', { 'class': 'pill ' + b.state, text: b.state }), String(b.failures), b.openedAt || '',
-        btn('reset', function () { act('POST', '/api/health/circuit-breakers/' + enc(b.agent) + '/reset'); })]);
-    }));
-    table('agents', ['agent', 'role', 'lifecycle', 'circuit', 'restarts', 'in flight', 'queued', ''], h.agents.map(function (a) {
-      return row([a.name, a.role, el('span', { 'class': 'pill ' + a.lifecycle, text: a.lifecycle }), a.circuit, String(a.restarts),
-        a.inFlight + '/' + a.concurrency, String(a.queued), el('span', null, ['restart', 'stop', 'start'].map(function (v) {
-          return btn(v, function () { act('POST', '/api/agents/' + enc(a.name) + '/' + v); });
-        }))]);
-    }));
-  });
-}
-function loadAlerts() {
-  return api('GET', '/api/health/alerts?limit=50').then(function (list) {
-    table('alerts', ['at', 'level', 'component', 'message'], list.map(function (a) {
-      return row([a.at, el('span', { 'class': 'pill ' + a.level, text: a.level }), a.component, a.message]);
-    }));
-  });
-}
-function showHistory(id) {
-  api('GET', '/api/tasks/' + enc(id) + '/history').then(function (recs) {
-    fill('history', [el('h3', { text: 'history of ' + id }), el('pre', { text: recs.map(function (r) {
-      return new Date(r.at).toISOString() + '  ' + (r.from || '-') + ' → ' + r.to + '  ' + r.event +
-        (r.attempt ? '  attempt ' + r.attempt : '') + (r.error ? '  ' + r.error.kind + ': ' + r.error.message : '');
-    }).join('\n') })]);
-  }).catch(function (e) { say(e.message, true); });
-}
-function resolveTask(id) {
-  var text = prompt('output (JSON) for task ' + id, 'null');
-  if (text === null) return;
-  var output; try { output = JSON.parse(text); } catch (e) { say('not JSON: ' + e.message, true); return; }
-  act('POST', '/api/tasks/' + enc(id) + '/resolve', { output: output });
-}
-function loadTasks() {
-  var q = new URLSearchParams();
-  if ($('f-status').value) q.set('status', $('f-status').value);
-  if ($('f-agent').value) q.set('agent', $('f-agent').value);
-  q.set('limit', $('f-limit').value || '50');
-  if (state.cursor) q.set('cursor', state.cursor);
-  return api('GET', '/api/tasks?' + q.toString()).then(function (page) {
-    table('tasks', ['id', 'type', 'agent', 'status', 'attempts', 'updated', 'error', ''], page.items.map(function (t) {
-      var id = t.id, base = '/api/tasks/' + enc(id) + '/';
-      return row([id.slice(0, 8), t.type, t.agent, el('span', { 'class': 'pill ' + t.status, text: t.status }),
-        t.attempts + '/' + (t.maxRetries + 1), t.updatedAt, t.error ? t.error.kind + ': ' + t.error.message : '',
-        el('span', null, [btn('cancel', function () { act('POST', base + 'cancel'); }), btn('retry', function () { act('POST', base + 'retry'); }),
-          btn('resolve', function () { resolveTask(id); }), btn('history', function () { showHistory(id); })])]);
-    }));
-    $('next').disabled = !page.nextCursor; $('next').dataset.cursor = page.nextCursor || '';
-    $('prev').disabled = state.cursors.length === 0;
-  });
-}
+const BOOT = String.raw`
 function refresh() {
-  return Promise.all([loadHealth(), loadAlerts(), loadTasks()]).then(function () { say('updated ' + new Date().toLocaleTimeString()); })
-    .catch(function (e) { say(e.message, true); });
-}
-function logEvent(r) {
-  state.events.unshift((r.seq + '').padStart(6) + '  ' + new Date(r.at).toISOString().slice(11, 23) + '  ' + r.kind + ' ' + r.id.slice(0, 12) +
-    '  ' + (r.from || '-') + ' → ' + r.to + '  ' + r.event + (r.error ? '  ' + r.error.kind : ''));
-  state.events.length = Math.min(state.events.length, 200);
-  $('events').textContent = state.events.join('\n');
+  if (needsToken()) { say('enter the token above to see this Warden', true); return Promise.resolve(); }
+  return Promise.all([loadHealth(), loadAlerts(), loadTasks(), loadProviders()]).then(function () {
+    renderAttention(); if (state.detailId) showDetail(state.detailId, true);
+    say('updated ' + new Date().toLocaleTimeString());
+  }).catch(function (e) { say(e.message, true); });
 }
 function connect() {
   if (state.streamCtl) state.streamCtl.abort();
+  if (needsToken()) { $('live').textContent = 'needs the token'; return; }
   var ctl = new AbortController(); state.streamCtl = ctl;
   var h = headers(false); if (state.lastEventId) h['Last-Event-ID'] = state.lastEventId;
   fetch('/api/events', { headers: h, signal: ctl.signal }).then(function (res) {
-    if (!res.ok || !res.body) throw new Error('events: HTTP ' + res.status);
+    if (!res.ok || !res.body) throw new Error(res.status === 401 ? 'needs the token' : 'HTTP ' + res.status);
     $('live').textContent = 'live';
     var reader = res.body.getReader(), dec = new TextDecoder(), buf = '';
     function pump() {
       return reader.read().then(function (x) {
-        if (x.done) throw new Error('events: stream ended');
+        if (x.done) throw new Error('stream ended');
         buf += dec.decode(x.value, { stream: true });
         var frames = buf.split('\n\n'); buf = frames.pop();
         frames.forEach(function (f) {
@@ -138,7 +124,7 @@ function connect() {
             else if (line.indexOf('id: ') === 0) id = line.slice(4);
           });
           if (id) state.lastEventId = id;
-          if (data) { try { logEvent(JSON.parse(data)); } catch (e) { /* not a record */ } }
+          if (data) { var r = null; try { r = JSON.parse(data); } catch (e) { r = null; } if (r) onRecord(r); }
         });
         return pump();
       });
@@ -150,11 +136,24 @@ function connect() {
     setTimeout(connect, 3000);
   });
 }
+var soon = null;
+// A record updates the charts and the stream at once; the tables follow within a second.
+function onRecord(r) {
+  logEvent(r); chartRecord(r);
+  if (!soon) soon = setTimeout(function () { soon = null; refresh(); }, 800);
+}
+function start() {
+  return (state.api || (state.api = loadApi())).then(function () { if (needsToken()) return refresh(); connect(); return loadWho().catch(function () {}).then(refresh); });
+}
 $('token').value = token();
-$('save').addEventListener('click', function () { sessionStorage.setItem(KEY, $('token').value.trim()); refresh(); connect(); });
-$('forget').addEventListener('click', function () { sessionStorage.removeItem(KEY); $('token').value = ''; });
+$('save').addEventListener('click', function () { sessionStorage.setItem(KEY, $('token').value.trim()); start(); });
+$('forget').addEventListener('click', function () { sessionStorage.removeItem(KEY); $('token').value = ''; say('token forgotten'); });
 $('filter').addEventListener('click', function () { state.cursor = null; state.cursors = []; loadTasks().catch(function (e) { say(e.message, true); }); });
 $('next').addEventListener('click', function () { state.cursors.push(state.cursor); state.cursor = $('next').dataset.cursor; loadTasks(); });
 $('prev').addEventListener('click', function () { state.cursor = state.cursors.pop() || null; loadTasks(); });
-refresh(); connect(); setInterval(refresh, 5000);
+$('f-events').addEventListener('input', renderEvents);
+wireResolveDialog();
+drawCharts(); renderEvents(); start(); setInterval(refresh, 5000); setInterval(drawCharts, 10000);
 `;
+
+export const DASHBOARD_SCRIPT = CORE + DASHBOARD_VIEWS + DASHBOARD_TASKS + DASHBOARD_CHARTS + BOOT;

@@ -27,6 +27,8 @@ export const listQuery = z.object({
   agent: z.string().min(1).max(64).optional(),
   limit: limit(1000).optional(),
   cursor: z.string().min(1).max(128).optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  type: z.string().min(1).max(64).optional(),
 });
 
 export const alertsQuery = z.object({ limit: limit(1000).optional() });

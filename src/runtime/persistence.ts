@@ -158,6 +158,7 @@ export function taskPatch(entry: TaskEntry, r: TransitionRecord): TaskPatch {
     retryAt: c.retryAt,
     deadlineAt: c.deadlineAt,
     startedAt: c.startedAt,
+    traceparent: c.traceparent,
   };
   if (r.from === null) {
     patch.input = c.input;

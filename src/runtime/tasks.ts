@@ -1,6 +1,7 @@
 // The task table: every task's actor (while it lives), its latest state, its history, in creation order.
 import type { Actor } from 'xstate';
 import type { taskMachine, TaskContext } from '../../machines/task.ts';
+import { WardenError } from '../errors.ts';
 import { TASK_STATUSES, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
 
 export type TaskActor = Actor<typeof taskMachine>;
@@ -22,8 +23,12 @@ export interface TaskEntry {
 export interface ListQuery {
   status?: TaskStatus;
   agent?: string;
+  /** only tasks of this task type */
+  type?: string;
   limit?: number;
   cursor?: string;
+  /** creation order, oldest first (`asc`) or newest first (`desc`). @defaultValue 'asc' */
+  order?: 'asc' | 'desc';
 }
 
 export interface TaskTable {
@@ -78,16 +83,24 @@ export function createTaskTable(): TaskTable {
       entry.context = context;
       return entry;
     },
-    list({ status, agent, limit: asked = 100, cursor }) {
+    list({ status, agent, type, limit: asked = 100, cursor, order = 'asc' }) {
+      if (order !== 'asc' && order !== 'desc') {
+        throw new WardenError('invalid_input', `order must be 'asc' or 'desc', got ${JSON.stringify(order)}`, { field: 'order' });
+      }
       const limit = Math.min(1000, Math.max(1, Math.floor(asked) || 1));
+      const step = order === 'desc' ? -1 : 1;
       const items: TaskEntry[] = [];
-      let i = cursor ? Number.parseInt(cursor, 36) : 0;
-      for (; i < ordered.length && items.length < limit; i++) {
+      // The cursor is the next position to look at, walking in the asked direction.
+      let i = cursor ? Number.parseInt(cursor, 36) : order === 'desc' ? ordered.length - 1 : 0;
+      if (order === 'desc') i = Math.min(i, ordered.length - 1);
+      const inRange = (j: number) => j >= 0 && j < ordered.length;
+      for (; inRange(i) && items.length < limit; i += step) {
         const e = ordered[i];
         if (!e || (status && e.context.status !== status) || (agent && e.context.agent !== agent)) continue;
+        if (type && e.context.type !== type) continue;
         items.push(e);
       }
-      return { items, nextCursor: i < ordered.length && items.length === limit ? i.toString(36) : null };
+      return { items, nextCursor: inRange(i) && items.length === limit ? i.toString(36) : null };
     },
     countByStatus: () => ({ ...counts }),
     recount() {

@@ -27,6 +27,7 @@ import { parseSubmit } from './submit.ts';
 import { agentOrder, createSupervisorActor } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
 import { createTaskTable, taskView, type TaskEntry } from './tasks.ts';
+import { createTracing, currentTraceparent } from './tracing.ts';
 import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
 import type { Health, ListenOptions, Warden, WardenOptions, WardenState } from './warden-api.ts';
 
@@ -103,6 +104,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
   bus.subscribe((r) => replay.remember(r));
   bus.subscribe((r) => alerts.fromRecord(r));
   bus.subscribe((r) => hooks.onRecord(r));
+  const tracing = createTracing((id) => tasks.get(id)?.context);
+  bus.subscribe((r) => tracing.onRecord(r));
   alerts.onAlert((a) => persistence?.alert(a));
 
   function onTaskRecord(r: TransitionRecord) {
@@ -286,6 +289,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
           }
         }
         supervisor?.actor.stop();
+        tracing.close();
         await hooks.stopAll(order);
         try {
           await persistence?.close();
@@ -307,7 +311,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       }
       const id = randomUUID();
       const at = now();
-      const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true });
+      const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent() });
       const context: TaskContext = { ...actor.getSnapshot().context };
       const entry = tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context, history: [] });
       actor.start(); // PENDING, then ASSIGNED in the same step
