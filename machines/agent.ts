@@ -1,7 +1,8 @@
 // One agent: its circuit breaker and its lifecycle, as two parallel regions.
 // Pure: times arrive in events; the runtime supplies the delays (deadline minus now).
 import { assign, emit, sendParent, setup } from 'xstate';
-import type { AgentLifecycle, BreakerOptions, CircuitState, TransitionFact } from '../src/types.ts';
+import { actorOf } from './human.ts';
+import type { Actor, AgentLifecycle, BreakerOptions, CircuitState, TransitionFact } from '../src/types.ts';
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 
@@ -35,16 +36,16 @@ export type AgentEvent =
   /** a probe let through while HALF_OPEN */
   | { type: 'ACQUIRE'; at: number }
   | { type: 'RELEASE'; at: number; outcome: CallOutcome; epoch: number }
-  | { type: 'RESET'; at: number }
+  | ({ type: 'RESET'; at: number } & Actor)
   | { type: 'RESUME' }
   | { type: 'STARTED'; at: number }
   | { type: 'EXITED'; at: number; reason: string; crash: boolean; rand: number }
   | { type: 'RESTART_AT'; restartAt: number }
   | { type: 'RESTART_NOW'; at: number }
   | { type: 'HALT'; at: number; restartAt: number }
-  | { type: 'RESTART'; at: number; restartAt: number }
-  | { type: 'STOP'; at: number }
-  | { type: 'START'; at: number }
+  | ({ type: 'RESTART'; at: number; restartAt: number } & Actor)
+  | ({ type: 'STOP'; at: number } & Actor)
+  | ({ type: 'START'; at: number } & Actor)
   | { type: 'ESCALATE'; at: number };
 
 export type AgentEmitted = { type: 'transition'; fact: TransitionFact };
@@ -67,8 +68,9 @@ function eventName(type: string): string {
   return type;
 }
 
-function fact(c: AgentContext, from: string, to: string, eventType: string): TransitionFact {
-  return { kind: 'agent', id: c.name, from: eventType === 'xstate.init' ? null : from, to, event: eventName(eventType), agent: c.name };
+function fact(c: AgentContext, from: string, to: string, event: { type: string }): TransitionFact {
+  const f: TransitionFact = { kind: 'agent', id: c.name, from: event.type === 'xstate.init' ? null : from, to, event: eventName(event.type), agent: c.name };
+  return actorOf(event, f);
 }
 
 export const agentMachine = setup({
@@ -81,12 +83,12 @@ export const agentMachine = setup({
   actions: {
     enterCircuit: emit(({ context, event }, to: CircuitState) => ({
       type: 'transition' as const,
-      fact: fact(context, context.circuit, to, event.type),
+      fact: fact(context, context.circuit, to, event),
     })),
     setCircuit: assign((_, to: CircuitState) => ({ circuit: to })),
     enterLifecycle: emit(({ context, event }, to: AgentLifecycle) => ({
       type: 'transition' as const,
-      fact: fact(context, context.lifecycle, to, event.type),
+      fact: fact(context, context.lifecycle, to, event),
     })),
     setLifecycle: assign((_, to: AgentLifecycle) => ({ lifecycle: to })),
     noteHalt: assign(({ event }) =>

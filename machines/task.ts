@@ -1,7 +1,8 @@
 // One task's life. Pure: no I/O, no clock. Times arrive inside events; the runtime
 // supplies the delays' implementation (remaining time until a deadline in context).
 import { assign, emit, setup } from 'xstate';
-import type { ErrorKind, TaskError, TaskStatus, TransitionFact } from '../src/types.ts';
+import { actorOf } from './human.ts';
+import type { Actor, ErrorKind, TaskError, TaskStatus, TransitionFact } from '../src/types.ts';
 
 /** What recovery decided for a failed attempt; computed by the runtime's policy before FAIL is sent. */
 export type TaskDecision =
@@ -28,7 +29,10 @@ export interface TaskContext extends TaskInput {
   prev?: TaskStatus;
   attempts: number;
   failureCounts: Partial<Record<ErrorKind, number>>;
+  /** the current error: set by a failure, cleared when an attempt starts, succeeds or a human acts */
   error?: TaskError;
+  /** the last failure, kept after `error` is cleared */
+  lastError?: TaskError;
   output?: unknown;
   degraded?: boolean;
   resolvedBy?: 'human';
@@ -49,9 +53,9 @@ export type TaskEvent =
   | { type: 'CHECKPOINT'; attempt: number; data: unknown }
   | { type: 'SUCCEED'; attempt: number; output: unknown }
   | { type: 'FAIL'; attempt: number; at: number; error: TaskError; decision: TaskDecision }
-  | { type: 'RETRY'; attempts?: number }
-  | { type: 'RESOLVE'; output: unknown }
-  | { type: 'CANCEL'; reason?: string }
+  | ({ type: 'RETRY'; attempts?: number } & Actor)
+  | ({ type: 'RESOLVE'; output: unknown } & Actor)
+  | ({ type: 'CANCEL' } & Actor)
   | { type: 'RESUME' }
   /** a decision for a task restored in FAILED (the process died between the failure and its decision) */
   | { type: 'DECIDE'; decision: TaskDecision };
@@ -66,7 +70,7 @@ function eventName(type: string): string {
 
 const ERROR_STATES: ReadonlySet<TaskStatus> = new Set(['FAILED', 'RETRY_WAIT', 'ESCALATED']);
 
-export function taskFact(context: TaskContext, to: TaskStatus, eventType: string): TransitionFact {
+export function taskFact(context: TaskContext, to: TaskStatus, eventType: string, event?: object): TransitionFact {
   const fact: TransitionFact = {
     kind: 'task',
     id: context.id,
@@ -78,7 +82,7 @@ export function taskFact(context: TaskContext, to: TaskStatus, eventType: string
     agent: context.agent,
   };
   if (context.error && ERROR_STATES.has(to)) fact.error = context.error;
-  return fact;
+  return event ? actorOf(event, fact) : fact;
 }
 
 const isCurrentAttempt = ({ context, event }: { context: TaskContext; event: TaskEvent }) =>
@@ -94,7 +98,7 @@ export const taskMachine = setup({
   actions: {
     enter: emit(({ context, event }, to: TaskStatus) => ({
       type: 'transition' as const,
-      fact: taskFact(context, to, event.type),
+      fact: taskFact(context, to, event.type, event),
     })),
     // Transitions set status (and prev, for the record) in the same assign as the rest of their
     // changes; entry actions only emit. One context copy per transition, not two.
@@ -107,6 +111,7 @@ export const taskMachine = setup({
             attempts: context.attempts + 1,
             startedAt: event.at,
             deadlineAt: event.deadlineAt,
+            error: undefined,
           }
         : {},
     ),
@@ -118,6 +123,7 @@ export const taskMachine = setup({
       failureCounts: {},
       decision: undefined,
       retryAt: undefined,
+      error: undefined,
     })),
   },
   guards: {
@@ -141,7 +147,7 @@ export const taskMachine = setup({
   context: ({ input }) => ({ ...input, status: 'PENDING', attempts: 0, failureCounts: {} }),
   initial: 'PENDING',
   on: {
-    CANCEL: { target: '.CANCELLED', actions: { type: 'moveTo', params: 'CANCELLED' } },
+    CANCEL: { target: '.CANCELLED', actions: [{ type: 'moveTo', params: 'CANCELLED' }, assign({ error: undefined })] },
   },
   states: {
     PENDING: {
@@ -201,6 +207,7 @@ export const taskMachine = setup({
             status: 'FAILED' as const,
             prev: context.status,
             error: event.error,
+            lastError: event.error,
             decision: event.decision,
             failedAt: event.at,
             failureCounts: {
@@ -236,6 +243,7 @@ export const taskMachine = setup({
             prev: context.status,
             output: (context.decision as Extract<TaskDecision, { action: 'degrade' }>).output,
             degraded: true,
+            error: undefined,
           })),
         },
         { target: 'ESCALATED', actions: { type: 'moveTo', params: 'ESCALATED' } },
@@ -268,6 +276,7 @@ export const taskMachine = setup({
             prev: context.status,
             output: event.output,
             resolvedBy: 'human' as const,
+            error: undefined,
           })),
         },
       },

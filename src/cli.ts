@@ -12,6 +12,8 @@ import type { ServerHandle } from './http/server.ts';
 import { isWardenError } from './errors.ts';
 import { REDACT_PATHS } from './runtime/logger.ts';
 import { createWarden, type Warden } from './runtime/warden.ts';
+import { startInspectorBridge, type InspectorBridge } from './inspector-bridge.ts';
+import { loadTokensFile, tokenBannerLine } from './cli-tokens.ts';
 import type { WardenConfig } from './config.ts';
 
 const USAGE = `Usage: warden [options]
@@ -27,12 +29,16 @@ Options:
       --host <address>   address to listen on                        (default: 127.0.0.1)
   -d, --data-dir <dir>   where state.json, journal.jsonl and token live
                                                          (default: the config's dataDir, else ./data)
-      --token <token>    bearer token for the API (prefer $WARDEN_TOKEN: flags show up in ps)
-      --inspect <port>   stream every actor to the Stately inspector through a local bridge on <port>
+      --token <token>    bearer token for the API, an admin's (prefer $WARDEN_TOKEN: flags show up in ps)
+      --tokens <file>    a JSON list of named tokens with roles:
+                         [{ "name": "alice", "token": "…", "role": "viewer" | "operator" | "admin" }]
+      --inspect <port>   stream every actor to the Stately inspector through a bridge on <port>,
+                         bound to --host; it sends task inputs and outputs unredacted
   -h, --help             print this help
 
-Token: --token, else $WARDEN_TOKEN, else the config's token, else <data-dir>/token (generated on
-first run, mode 0600). Logs: pino JSON on stdout (pretty on a terminal); level $WARDEN_LOG_LEVEL.
+Token: --token, else $WARDEN_TOKEN, else the config's token, else (unless --tokens is given)
+<data-dir>/token (generated on first run, mode 0600). The banner prints a token from that file
+only on a terminal; otherwise it names the file. Logs: pino JSON on stdout (pretty on a terminal); level $WARDEN_LOG_LEVEL.
 SIGTERM or SIGINT stops gracefully (final snapshot); a second one exits at once.
 `;
 
@@ -63,6 +69,8 @@ interface Flags {
   host: string;
   dataDir?: string;
   token?: string;
+  /** a JSON file of named tokens with roles */
+  tokens?: string;
   /** port of a local Stately inspector bridge, when asked for */
   inspect?: number;
 }
@@ -80,6 +88,7 @@ function parseFlags(argv: string[]): Flags {
         host: { type: 'string' },
         'data-dir': { type: 'string', short: 'd' },
         token: { type: 'string' },
+        tokens: { type: 'string' },
         inspect: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -96,14 +105,22 @@ function parseFlags(argv: string[]): Flags {
   if (!(port >= 0 && port <= 65_535)) {
     fail(`${values.port === undefined ? 'PORT' : '--port'} must be an integer from 0 to 65535, got ${JSON.stringify(rawPort)}`, 2);
   }
-  for (const name of ['config', 'host', 'data-dir', 'token'] as const) {
+  for (const name of ['config', 'host', 'data-dir', 'token', 'tokens'] as const) {
     if (values[name] === '') fail(`--${name} must not be empty`, 2);
   }
   const inspect = values.inspect === undefined ? undefined : Number(values.inspect);
   if (inspect !== undefined && !(Number.isInteger(inspect) && inspect > 0 && inspect <= 65_535)) {
     fail(`--inspect must be a port from 1 to 65535, got ${JSON.stringify(values.inspect)}`, 2);
   }
-  return { config: values.config, port, host: values.host ?? DEFAULT_HOST, dataDir: values['data-dir'], token: values.token, inspect };
+  return {
+    config: values.config,
+    port,
+    host: values.host ?? DEFAULT_HOST,
+    dataDir: values['data-dir'],
+    token: values.token,
+    tokens: values.tokens,
+    inspect,
+  };
 }
 
 async function createCliLogger(): Promise<Logger> {
@@ -199,21 +216,26 @@ async function main(): Promise<void> {
   }
 
   // Only on request: an inspector that cannot connect would keep the process alive, and its page needs stately.ai.
-  let stopInspector: (() => void) | undefined;
+  // It streams task inputs and outputs unredacted, so it binds to --host (loopback by default) like the API.
+  let stopInspector: (() => Promise<void>) | undefined;
   if (flags.inspect !== undefined) {
     // An optional peer dependency: only --inspect needs it.
-    const inspect = await Promise.all([import('@statelyai/inspect/server'), import('@statelyai/inspect')]).catch((err: unknown) =>
+    const { createWebSocketInspector } = await import('@statelyai/inspect').catch((err: unknown) =>
       fail(`--inspect needs the package @statelyai/inspect (npm install @statelyai/inspect): ${messageOf(err)}`),
     );
-    const [{ createInspectorServer }, { createWebSocketInspector }] = inspect;
-    const bridge = createInspectorServer({ port: flags.inspect, autoOpen: false });
-    const inspector = createWebSocketInspector({ url: `ws://localhost:${flags.inspect}` });
+    let bridge: InspectorBridge;
+    try {
+      bridge = await startInspectorBridge({ host: flags.host, port: flags.inspect });
+    } catch (err) {
+      fail(`cannot open the inspector bridge on ${flags.host}:${flags.inspect}: ${messageOf(err)}`);
+    }
+    const inspector = createWebSocketInspector({ url: bridge.wsUrl });
     config = { ...config, inspect: inspector.inspect };
-    stopInspector = () => {
+    stopInspector = async () => {
       inspector.stop();
-      bridge.stop();
+      await bridge.stop();
     };
-    process.stdout.write(`Stately inspector: open http://localhost:${flags.inspect} to watch the machines live\n`);
+    process.stdout.write(`Stately inspector: open ${bridge.url} to watch the machines live (it shows task inputs and outputs unredacted)\n`);
   }
 
   // A service being shut down by SIGTERM lets its running attempts finish first, for a while.
@@ -227,12 +249,15 @@ async function main(): Promise<void> {
   }
 
   const persisted = config.persist !== false && config.durability !== 'memory';
-  const token = await resolveToken(flags.token, config, dataDir);
+  const named = flags.tokens === undefined ? undefined : await loadTokensFile(flags.tokens).catch((err: unknown) => fail(messageOf(err)));
+  // Named tokens replace the generated file token; an explicit single token still joins them as an admin.
+  const explicit = Boolean(flags.token || process.env.WARDEN_TOKEN || (typeof config.token === 'string' && config.token));
+  const token = named && !explicit ? undefined : await resolveToken(flags.token, config, dataDir);
 
   // Listen first, so /health answers and /ready says 503 while the state is restored.
   let server: ServerHandle;
   try {
-    server = await warden.listen({ port: flags.port, hostname: flags.host, token: token.token });
+    server = await warden.listen({ port: flags.port, hostname: flags.host, token: token?.token, tokens: named?.tokens });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`cannot listen on ${flags.host}:${flags.port}: the address is in use (try --port)`);
@@ -259,7 +284,7 @@ async function main(): Promise<void> {
       await starting?.catch(() => {});
       await warden.stop();
       await server.close(); // already closed by warden.stop() unless start() never finished
-      stopInspector?.();
+      await stopInspector?.();
       logger.info('stopped');
       process.exit(0);
     })().catch((err: unknown) => fail(`shutdown failed: ${messageOf(err)}`));
@@ -278,12 +303,8 @@ async function main(): Promise<void> {
   if (shuttingDown) return;
 
   const where = resolve(dataDir);
-  const tokenLine =
-    token.source === 'file-new'
-      ? `${token.token}   (generated, saved in ${token.file ?? ''})`
-      : token.source === 'file-read'
-        ? `${token.token}   (from ${token.file ?? ''})`
-        : `(from ${token.source === 'flag' ? '--token' : token.source === 'env' ? 'WARDEN_TOKEN' : 'the config'})`;
+  // A token is printed only to a terminal: a service manager's log would keep it forever.
+  const tokenLine = tokenBannerLine(token, named, process.stdout.isTTY === true);
   process.stdout.write(
     [
       `Warden is running${demo ? ' the demo (examples/demo.ts)' : ` with ${flags.config ?? ''}`}`,

@@ -1,6 +1,7 @@
 // Warden's public API. Users import from here and nowhere else.
 export { createWarden } from './runtime/warden.ts';
 export type { Warden, WardenOptions, Health, SupervisorView, WardenState, ListenOptions } from './runtime/warden.ts';
+export type { ActionOptions } from './runtime/human.ts';
 export type { ServerHandle } from './http/server.ts';
 export type { ListQuery } from './runtime/tasks.ts';
 export type { SubmitRequest } from './runtime/submit.ts';

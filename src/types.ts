@@ -55,6 +55,16 @@ export interface TransitionRecord {
   attempt?: number;
   agent?: string;
   error?: TaskError;
+  /** who made a human action (cancel, retry, resolve, breaker reset, agent start/stop/restart): a token's name, or `library` */
+  by?: string;
+  /** why, as the human said it */
+  reason?: string;
+}
+
+/** Who asks for a human action and why; carried by the event into its TransitionRecord. */
+export interface Actor {
+  by?: string;
+  reason?: string;
 }
 
 /** What a machine emits; the runtime stamps `seq` and `at`. */
@@ -114,6 +124,8 @@ export interface TaskView {
   attempts: number;
   maxRetries: number;
   error?: TaskError;
+  /** the last failure, kept after a success or a retry cleared `error` */
+  lastError?: TaskError;
   checkpoint?: unknown;
   nextRetryAt?: string;
   idempotencyKey?: string;

@@ -153,6 +153,13 @@ export interface WardenConfig {
   /** How long finished tasks stay listable, in ms.
    * @defaultValue 604800000 (7 days) */
   retentionMs?: number;
+  /** Finished tasks kept in memory (and in each snapshot) at most; older ones leave memory and are
+   * read back from the journal (get, history) until `retentionMs`.
+   * @defaultValue 10000 */
+  maxFinishedInMemory?: number;
+  /** How long a finished task stays in memory at most, in ms.
+   * @defaultValue 600000 (10 minutes) */
+  finishedInMemoryMs?: number;
   /** How long stop() waits for in-process attempts in flight to finish before it aborts them, in ms.
    * 0 aborts them at once (they fail as a crash on the next start and follow their policy). The CLI
    * uses 10000 unless the config says otherwise.
@@ -227,6 +234,8 @@ export interface ResolvedConfig {
   logger?: Logger;
   inspect?: unknown;
   retentionMs: number;
+  maxFinishedInMemory: number;
+  finishedInMemoryMs: number;
   drainMs: number;
   snapshotEvery: number;
   snapshotIntervalMs: number;
@@ -293,13 +302,24 @@ export const SUPERVISOR_DEFAULTS: Readonly<
 export const WARDEN_DEFAULTS: Readonly<
   Pick<
     ResolvedConfig,
-    'dataDir' | 'persist' | 'durability' | 'retentionMs' | 'drainMs' | 'snapshotEvery' | 'snapshotIntervalMs' | 'maxAlerts'
+    | 'dataDir'
+    | 'persist'
+    | 'durability'
+    | 'retentionMs'
+    | 'maxFinishedInMemory'
+    | 'finishedInMemoryMs'
+    | 'drainMs'
+    | 'snapshotEvery'
+    | 'snapshotIntervalMs'
+    | 'maxAlerts'
   >
 > = Object.freeze({
   dataDir: './data',
   persist: true,
   durability: 'write',
   retentionMs: 7 * 24 * 60 * 60 * 1000,
+  maxFinishedInMemory: 10_000,
+  finishedInMemoryMs: 10 * 60 * 1000,
   drainMs: 0,
   snapshotEvery: 1_000,
   snapshotIntervalMs: 30_000,

@@ -13,6 +13,7 @@ import { agentRoutes } from './routes/agents.ts';
 import { eventRoutes, metricsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { taskRoutes } from './routes/tasks.ts';
+import { whoamiRoutes } from './routes/whoami.ts';
 import { createEventHub } from './sse.ts';
 import type { HttpOptions } from './types.ts';
 
@@ -25,10 +26,10 @@ export interface WardenApp {
 
 export function createApp(warden: Warden, opts: HttpOptions = {}): WardenApp {
   const logger = opts.logger ?? pino({ name: 'warden-http' });
-  const auth = createAuth(opts.token);
+  const auth = createAuth(opts.token, opts.tokens);
   const lag = createLoopLag();
   const metrics = createMetrics(warden, lag);
-  const hub = createEventHub(warden, { replay: opts.replay, logger });
+  const hub = createEventHub(warden, { replay: opts.replay, lastSeq: opts.lastSeq, logger });
 
   const app = new Hono();
   app.onError(createErrorHandler(logger));
@@ -46,6 +47,7 @@ export function createApp(warden: Warden, opts: HttpOptions = {}): WardenApp {
   app.route('/', eventRoutes(hub));
   app.route('/api/agents', agentRoutes(warden));
   app.route('/api/tasks', taskRoutes(warden));
+  app.route('/', whoamiRoutes());
 
   let closed = false;
   return {

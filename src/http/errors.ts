@@ -11,6 +11,7 @@ export type HttpErrorCode =
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'unauthorized'
+  | 'forbidden'
   | 'internal';
 
 export interface ErrorBody {
@@ -49,6 +50,7 @@ const STATUS_BY_CODE: Partial<Record<WardenErrorCode, ContentfulStatusCode>> = {
 const CODE_BY_STATUS: Partial<Record<number, HttpErrorCode>> = {
   400: 'invalid_input',
   401: 'unauthorized',
+  403: 'forbidden',
   404: 'not_found',
   413: 'payload_too_large',
   415: 'unsupported_media_type',

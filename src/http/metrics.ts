@@ -35,6 +35,14 @@ export function createMetrics(warden: Warden, lag: LoopLag): Metrics {
       for (const status of TASK_STATUSES) this.set({ status }, byStatus[status]);
     },
   });
+  new Gauge({
+    name: 'warden_data_dir_bytes',
+    help: 'Bytes of the files in the data directory (snapshot, journal segments); 0 without one',
+    registers,
+    collect() {
+      this.set(warden.health().storage?.usedBytes ?? 0);
+    },
+  });
   const attempts = new Counter({
     name: 'warden_attempts_total',
     help: 'Finished attempts by agent and outcome (succeeded, failed, cancelled)',

@@ -44,6 +44,7 @@ export const ROUTES: Route[] = [
   { method: 'post', path: '/api/health/circuit-breakers/:agent/reset', summary: 'close a circuit', auth: true, body: actionBody, ok: { status: 200, description: 'the breaker' }, errors: [404] },
   { method: 'get', path: '/api/health/alerts', summary: 'alerts, newest first', auth: true, query: alertsQuery as unknown as ZodObj, ok: { status: 200, description: 'alerts' } },
   { method: 'get', path: '/api/events', summary: 'server-sent events: one `transition` event per TransitionRecord', auth: true, query: eventsQuery as unknown as ZodObj, ok: { status: 200, description: 'an event stream', type: 'sse' } },
+  { method: 'get', path: '/api/whoami', summary: "the caller's token name and role: { name, role }", auth: true, ok: { status: 200, description: '{ name, role }' } },
   { method: 'get', path: '/api/agents', summary: 'every agent', auth: true, ok: { status: 200, description: 'agents' } },
   { method: 'get', path: '/api/agents/:name', summary: 'one agent', auth: true, ok: { status: 200, description: 'the agent' }, errors: [404] },
   agentCmd('restart'),

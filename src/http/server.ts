@@ -32,7 +32,7 @@ export async function serveWarden(warden: Warden, opts: ServeOptions): Promise<S
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new WardenError('invalid_config', `port must be an integer from 0 to 65535, got ${String(port)}`, { field: 'port' });
   }
-  if (!opts.token && !isLoopback(hostname)) {
+  if (!opts.token && !opts.tokens?.length && !isLoopback(hostname)) {
     throw new WardenError('invalid_config', `hostname ${hostname} is not a loopback address: set a token to listen on it`, {
       field: 'hostname',
     });

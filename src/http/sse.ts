@@ -11,6 +11,8 @@ import { eventsQuery, parseOr400, queryOf } from './validate.ts';
 
 export interface EventHubOptions {
   replay?: HttpOptions['replay'];
+  /** the seq of the last record published: a Last-Event-ID past it is told so at once */
+  lastSeq?: HttpOptions['lastSeq'];
   logger: Logger;
   /** a comment line this often keeps proxies from closing an idle stream. @defaultValue 15000 */
   heartbeatMs?: number;
@@ -57,6 +59,11 @@ export function createEventHub(warden: Warden, opts: EventHubOptions): EventHub 
     stream.onAbort(finish);
     signal.addEventListener('abort', finish, { once: true });
     let lastSent = after ?? 0;
+    // An id past the last record (a data dir that was reset, an id from another server) would
+    // otherwise swallow every new record up to it in silence: say so, and stream from now on.
+    const head = opts.lastSeq?.();
+    const ahead = after !== undefined && head !== undefined && after > head;
+    if (ahead) lastSent = head;
     const send = async (r: TransitionRecord) => {
       if (r.seq <= lastSent) return;
       lastSent = r.seq;
@@ -64,7 +71,8 @@ export function createEventHub(warden: Warden, opts: EventHubOptions): EventHub 
     };
     try {
       await stream.write(': connected\n\n');
-      for (const r of await replayed(after)) {
+      if (ahead) await stream.write(`: Last-Event-ID ${after} is ahead of the stream (last event ${head}); sending new events from ${head + 1}\n\n`);
+      for (const r of ahead ? [] : await replayed(after)) {
         if (done) break;
         await send(r);
       }

@@ -1,12 +1,13 @@
 // zod at the edge: a failed parse becomes a 400 naming the field, and the schemas for queries and bodies.
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { inputMessage } from '../config/messages.ts';
 import { parseRetryAfter } from '../policy/retry-after.ts';
 import { ERROR_KINDS, TASK_STATUSES } from '../types.ts';
 import { HttpError } from './errors.ts';
 
 export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, root: 'body' | 'query'): z.output<S> {
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { error: inputMessage });
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const keys = issue?.path.map(String) ?? [];
@@ -36,7 +37,7 @@ export function queryOf(c: Context): Record<string, string> {
 // Query schemas are strict: a key the route does not know is an error, not silently ignored.
 export const listQuery = z
   .object({
-    status: z.enum(TASK_STATUSES).optional(),
+    status: z.enum(TASK_STATUSES, `must be one of ${TASK_STATUSES.join(', ')}`).optional(),
     agent: z.string().min(1).max(64).optional(),
     limit: limit(1000).optional(),
     // the shape of a cursor the server issues (a base-36 position); list() checks it is in range
@@ -54,10 +55,14 @@ export const eventsQuery = z
   })
   .strict();
 
-/** cancel, retry, reset, restart, …: no fields, but the body (if any) must be an object. */
-export const actionBody = z.object({});
+/** why a human acts, recorded with the action */
+const reason = z.string().max(1000, 'must be at most 1000 characters').optional();
 
-export const outputBody = z.object({ output: z.unknown().optional() }).strict();
+/** cancel, retry, reset, restart, …: an optional `reason`; the body (if any) must be an object. */
+export const actionBody = z.object({ reason });
+
+/** resolve (and an executor's success): the output, and for resolve a reason. */
+export const outputBody = z.object({ output: z.unknown().optional(), reason }).strict();
 
 /** seconds (a number or a numeric string) or an HTTP-date, as in a Retry-After header */
 const retryAfter = z

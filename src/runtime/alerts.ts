@@ -7,7 +7,7 @@ export interface AlertBook {
   raise(level: AlertLevel, component: string, message: string, details?: Record<string, unknown>, at?: number): Alert;
   /** newest first */
   list(limit?: number): Alert[];
-  /** the alert a record calls for, if any: circuit opened, task escalated, supervisor gave up */
+  /** the alert a record calls for, if any: circuit opened, task escalated, supervisor gave up, a human acted */
   fromRecord(record: TransitionRecord): Alert | undefined;
   load(alerts: readonly Alert[]): void;
   onAlert(listener: (alert: Alert) => void): () => void;
@@ -57,17 +57,12 @@ export function createAlertBook(opts: {
       return newest(alerts, limit).reverse();
     },
     fromRecord(r) {
-      if (r.kind === 'agent' && r.to === 'OPEN') {
-        return book.raise('WARNING', `agent:${r.id}`, `circuit of agent ${r.id} opened`, { from: r.from, seq: r.seq }, r.at);
-      }
-      if (r.kind === 'task' && r.to === 'ESCALATED') {
-        const details = { task: r.id, agent: r.agent, attempt: r.attempt, errorKind: r.error?.kind, status: r.error?.status };
-        return book.raise('CRITICAL', `task:${r.id}`, `task ${r.id} escalated to a human`, details, r.at);
-      }
-      if ((r.kind === 'supervisor' || r.kind === 'agent') && r.to === 'ESCALATED') {
-        return book.raise('CRITICAL', `${r.kind}:${r.id}`, `${r.kind} ${r.id} exceeded its restart intensity`, { seq: r.seq }, r.at);
-      }
-      return undefined;
+      const a = alertFor(r);
+      if (!a) return undefined;
+      // A human's action that led here says who and why, as its record does.
+      if (r.by !== undefined) a.details.by = r.by;
+      if (r.reason !== undefined) a.details.reason = r.reason;
+      return book.raise(a.level, a.component, a.message, a.details, r.at);
     },
     load(saved) {
       alerts = newest(saved, opts.max);
@@ -87,4 +82,33 @@ function newest<T>(items: readonly T[], n: number): T[] {
 
 function nameOf(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
+}
+
+interface AlertSpec {
+  level: AlertLevel;
+  component: string;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+/** The alert a record calls for, if any: circuit opened, task escalated, supervisor gave up. */
+function alertFor(r: TransitionRecord): AlertSpec | undefined {
+  if (r.kind === 'agent' && r.to === 'OPEN') {
+    return { level: 'WARNING', component: `agent:${r.id}`, message: `circuit of agent ${r.id} opened`, details: { from: r.from, seq: r.seq } };
+  }
+  if (r.kind === 'task' && r.to === 'ESCALATED') {
+    const details = { task: r.id, agent: r.agent, attempt: r.attempt, errorKind: r.error?.kind, status: r.error?.status };
+    return { level: 'CRITICAL', component: `task:${r.id}`, message: `task ${r.id} escalated to a human`, details };
+  }
+  if ((r.kind === 'supervisor' || r.kind === 'agent') && r.to === 'ESCALATED') {
+    return { level: 'CRITICAL', component: `${r.kind}:${r.id}`, message: `${r.kind} ${r.id} exceeded its restart intensity`, details: { seq: r.seq } };
+  }
+  // An operator's action (over HTTP, by a token's name) is part of the trail operators watch: who did
+  // what, and why. A call in code (`library`) is the embedder's own flow, and would flood the list.
+  if (r.by !== undefined && r.by !== 'library') {
+    const why = r.reason === undefined ? '' : `: ${r.reason}`;
+    const message = `${r.by} sent ${r.event} to ${r.kind} ${r.id} (${r.from ?? '∅'} → ${r.to})${why}`;
+    return { level: 'WARNING', component: `${r.kind}:${r.id}`, message, details: { event: r.event, from: r.from, to: r.to, seq: r.seq } };
+  }
+  return undefined;
 }

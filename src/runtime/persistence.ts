@@ -5,6 +5,7 @@ import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { Store } from '../store/store.ts';
 import type { AgentState, PersistedState, PersistedTask, SupervisorState, TaskPatch } from '../store/state.ts';
 import { SCHEMA_VERSION } from '../store/state.ts';
+import type { ArchiveGeneration } from '../store/archive-index.ts';
 import type { Alert, TransitionRecord } from '../types.ts';
 import type { AgentSlot } from './engine.ts';
 import type { TaskEntry, TaskTable } from './tasks.ts';
@@ -30,7 +31,7 @@ export interface PersistenceDeps {
   supervisor(name: string): SupervisorContext | undefined;
   supervisorNames: readonly string[];
   alerts(): Alert[];
-  archived(): string[];
+  archive(): ArchiveGeneration[];
   /** the seq of the last record published */
   seq(): number;
   now: () => number;
@@ -72,7 +73,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       agents: {},
       supervisors: {},
       alerts: deps.alerts().slice().reverse(),
-      archived: deps.archived(),
+      archive: deps.archive(),
     };
     for (const e of tasks.all()) {
       out.tasks[e.id] = persistedTask(e);
@@ -150,6 +151,7 @@ export function taskPatch(entry: TaskEntry, r: TransitionRecord): TaskPatch {
     attempts: c.attempts,
     failureCounts: c.failureCounts,
     error: c.error,
+    lastError: c.lastError,
     degraded: c.degraded,
     resolvedBy: c.resolvedBy,
     failedAt: c.failedAt,

@@ -1,6 +1,7 @@
 // Records after a given seq, for an event stream that resumes (SSE Last-Event-ID): the recent ones
 // from memory, older ones read back from the journal files.
-import { journalFiles, readJournalFile } from '../store/journal.ts';
+import { journalFiles, readJournalFile, readJournalLinesWith } from '../store/journal.ts';
+import { applyLine, emptyState, type JournalLine, type PersistedTask } from '../store/state.ts';
 import type { TransitionRecord } from '../types.ts';
 
 export interface Replay {
@@ -8,6 +9,8 @@ export interface Replay {
   since(seq: number, limit?: number): TransitionRecord[];
   /** every record of one task, from the journal files (a slow path: it reads them all) */
   ofTask(id: string): TransitionRecord[];
+  /** one task as its journal lines leave it (a task that left memory), or undefined */
+  taskOf(id: string): PersistedTask | undefined;
 }
 
 export function createReplay(opts: { capacity: number; journalDir?: () => string | undefined; flush?: () => void }): Replay {
@@ -32,8 +35,25 @@ export function createReplay(opts: { capacity: number; journalDir?: () => string
     return out;
   }
 
+  /** The lines that name one task, oldest first. */
+  function linesOf(id: string): JournalLine[] {
+    const dir = opts.journalDir?.();
+    if (!dir) return [];
+    opts.flush?.();
+    return journalFiles(dir, 0).flatMap((file) => readJournalLinesWith(file, id));
+  }
+
   return {
-    ofTask: (id) => scan((r) => r.kind === 'task' && r.id === id, Number.MAX_SAFE_INTEGER),
+    ofTask: (id) => linesOf(id).flatMap((l) => ('r' in l && l.r.kind === 'task' && l.r.id === id ? [l.r] : [])),
+    taskOf(id) {
+      // The same fold as a restore, over just this task's lines.
+      const state = emptyState();
+      for (const line of linesOf(id)) {
+        const mine = ('r' in line && 'task' in line && line.r.id === id) || ('c' in line && line.c.id === id) || ('hb' in line && line.hb.id === id);
+        if (mine) applyLine(state, line, 0);
+      }
+      return state.tasks[id];
+    },
     remember(r) {
       if (ring.length < opts.capacity) ring.push(r);
       else {

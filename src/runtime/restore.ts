@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { ResolvedConfig } from '../config.ts';
+import type { ArchiveIndex } from '../store/archive-index.ts';
 import type { PersistedState } from '../store/state.ts';
 import { openStore } from '../store/store.ts';
 import type { AlertBook } from './alerts.ts';
@@ -17,7 +18,7 @@ export async function openPersistence(d: {
   tasks: TaskTable;
   agents: Map<string, AgentSlot>;
   alerts: AlertBook;
-  archived: Set<string>;
+  archive: ArchiveIndex;
   bus: RecordBus;
   supervisor: (name: string) => SupervisorContext | undefined;
   now: () => number;
@@ -37,7 +38,7 @@ export async function openPersistence(d: {
     supervisor: d.supervisor,
     supervisorNames: supervisorNames(config.supervisor),
     alerts: () => alerts.list(config.maxAlerts),
-    archived: () => [...d.archived],
+    archive: () => d.archive.toJSON(),
     seq: () => d.bus.seq,
     now: d.now,
     logger,
@@ -46,7 +47,7 @@ export async function openPersistence(d: {
   });
   d.bus.resumeAt(restored.seq);
   alerts.load(restored.alerts);
-  for (const id of restored.archived ?? []) d.archived.add(id);
+  d.archive.load(restored.archive ?? [], restored.archived ?? [], d.now());
   for (const [id, t] of Object.entries(restored.tasks)) {
     tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
   }

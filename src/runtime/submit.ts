@@ -1,6 +1,7 @@
 // Validates a submit request (library or HTTP) against the config: a clear error naming the field.
 import { z } from 'zod';
 import type { ResolvedConfig } from '../config.ts';
+import { inputMessage } from '../config/messages.ts';
 import { WardenError } from '../errors.ts';
 
 export interface SubmitRequest {
@@ -32,7 +33,7 @@ export interface ParsedSubmit {
 }
 
 export function parseSubmit(req: unknown, config: ResolvedConfig): ParsedSubmit {
-  const parsed = submitSchema.safeParse(req);
+  const parsed = submitSchema.safeParse(req, { error: inputMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const field = issue?.path.length ? issue.path.join('.') : 'request';

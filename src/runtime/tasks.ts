@@ -161,6 +161,7 @@ export function taskView(e: TaskEntry): TaskView {
   if (c.degraded) view.degraded = true;
   if (c.resolvedBy) view.resolvedBy = c.resolvedBy;
   if (c.error) view.error = c.error;
+  if (c.lastError) view.lastError = c.lastError;
   // `context` is refreshed on transitions only; a checkpoint saved mid-attempt is in the live actor.
   const checkpoint = e.actor ? e.actor.getSnapshot().context.checkpoint : c.checkpoint;
   if (checkpoint !== undefined) view.checkpoint = checkpoint;

@@ -1,11 +1,13 @@
 // The public shape of a Warden: what createWarden() returns and the options it takes.
+import type { NamedToken } from '../http/roles.ts';
 import type { ServerHandle } from '../http/server.ts';
 import type { AgentView, Alert, BreakerView, TaskStatus, TaskView, TransitionRecord } from '../types.ts';
+import type { ActionOptions } from './human.ts';
 import type { SubmitRequest } from './submit.ts';
 import type { ListQuery } from './tasks.ts';
 import type { SupervisorView } from './views.ts';
 
-export type { SupervisorView };
+export type { SupervisorView, ActionOptions };
 export type WardenState = 'idle' | 'restoring' | 'running' | 'stopping' | 'stopped';
 
 export interface Health {
@@ -17,6 +19,8 @@ export interface Health {
   breakers: BreakerView[];
   supervisors: SupervisorView[];
   tasks: { total: number; inFlight: number; byStatus: Record<TaskStatus, number> };
+  /** what the data directory holds (absent with `persist: false`) */
+  storage?: { dataDir: string; usedBytes: number };
 }
 
 export interface Warden {
@@ -30,21 +34,22 @@ export interface Warden {
   get(id: string): TaskView | undefined;
   list(q?: ListQuery): { items: TaskView[]; nextCursor: string | null };
   history(id: string): TransitionRecord[];
-  cancel(id: string): Promise<TaskView>;
-  retry(id: string): Promise<TaskView>;
-  resolve(id: string, output: unknown): Promise<TaskView>;
+  /** `opts.reason` (and `opts.by`, default `library`) go into the record: who acted and why */
+  cancel(id: string, opts?: ActionOptions): Promise<TaskView>;
+  retry(id: string, opts?: ActionOptions): Promise<TaskView>;
+  resolve(id: string, output: unknown, opts?: ActionOptions): Promise<TaskView>;
   reportFailure(id: string, error: unknown): Promise<TaskView>;
   reportSuccess(id: string, output: unknown): Promise<TaskView>;
   heartbeat(id: string): Promise<TaskView>;
   health(): Health;
   breakers(): BreakerView[];
-  resetBreaker(agent: string): BreakerView;
+  resetBreaker(agent: string, opts?: ActionOptions): BreakerView;
   agents(): AgentView[];
   agent(name: string): AgentView;
   /** stop and start the agent's resource again; does not count toward restart intensity */
-  restartAgent(name: string): AgentView;
-  stopAgent(name: string): AgentView;
-  startAgent(name: string): AgentView;
+  restartAgent(name: string, opts?: ActionOptions): AgentView;
+  stopAgent(name: string, opts?: ActionOptions): AgentView;
+  startAgent(name: string, opts?: ActionOptions): AgentView;
   supervisors(): SupervisorView[];
   alerts(q?: { limit?: number }): Alert[];
   on(event: 'transition', listener: (record: TransitionRecord) => void): () => void;
@@ -60,8 +65,10 @@ export interface ListenOptions {
   port?: number;
   /** @defaultValue '127.0.0.1' */
   hostname?: string;
-  /** bearer token for the control routes. @defaultValue config.token, else $WARDEN_TOKEN */
+  /** bearer token for the control routes, an admin's. @defaultValue config.token, else $WARDEN_TOKEN */
   token?: string;
+  /** named tokens with roles: viewer (reads, events), operator (task actions, breaker reset), admin (everything) */
+  tokens?: readonly NamedToken[];
 }
 
 export interface WardenOptions {

@@ -9,16 +9,20 @@ import { WardenError } from '../errors.ts';
 import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recovery.ts';
 import { emptyState, type PersistedState } from '../store/state.ts';
 import { TERMINAL_STATUSES, type AgentView, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
+import { createArchiveIndex } from '../store/archive-index.ts';
+import { dataDirBytes } from '../store/journal.ts';
 import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
 import { serveWarden, type ServerHandle } from '../http/server.ts';
+import { actorFrom } from './human.ts';
 import { createLogger } from './logger.ts';
 import type { Persistence } from './persistence.ts';
 import { openPersistence, resumeTasks } from './restore.ts';
 import { createRecordBus } from './record-bus.ts';
 import { createReplay } from './replay.ts';
+import { createRetention } from './retention.ts';
 import { parseSubmit } from './submit.ts';
 import { agentOrder, createSupervisorActor } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
@@ -30,8 +34,6 @@ import type { Health, ListenOptions, Warden, WardenOptions, WardenState } from '
 export type { Health, ListenOptions, Warden, WardenOptions, WardenState, SupervisorView };
 
 type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
-/** swept task ids remembered for history(); beyond this, the oldest are forgotten */
-const MAX_ARCHIVED = 100_000;
 type Inspect = Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
 
 export function createWarden(input: WardenConfig, opts: WardenOptions = {}): Warden {
@@ -55,7 +57,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
   let sweeper: NodeJS.Timeout | undefined;
-  const archived = new Set<string>();
+  const archive = createArchiveIndex();
   const servers = new Set<ServerHandle>();
   const replay = createReplay({
     capacity: 10_000,
@@ -113,7 +115,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     tasks.apply(r, context);
     engine.onTaskRecord(r, entry);
     if (r.to === 'ASSIGNED') engine.enqueue(entry);
-    if (TERMINAL_STATUSES.includes(r.to as TaskStatus)) settle(entry);
+    if (TERMINAL_STATUSES.includes(r.to as TaskStatus)) {
+      settle(entry);
+      retention.settled(entry);
+    }
   }
 
   function settle(entry: TaskEntry) {
@@ -133,7 +138,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       tasks,
       agents,
       alerts,
-      archived,
+      archive,
       bus,
       supervisor: (name) => supervisor?.contextOf(name),
       now,
@@ -153,20 +158,14 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     clearTimeout(timer);
   }
 
-  function sweep() {
-    const cutoff = now() - config.retentionMs;
-    for (const entry of [...tasks.all()]) {
-      if (TERMINAL_STATUSES.includes(entry.context.status) && entry.updatedAt < cutoff) {
-        tasks.remove(entry.id);
-        if (persist) archive(entry.id);
-      }
-    }
-  }
+  const retention = createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, now });
 
-  /** Remembers (a bounded number of) swept ids, so history() reads the journal only for tasks that were there. */
-  function archive(id: string) {
-    archived.add(id);
-    if (archived.size > MAX_ARCHIVED) archived.delete(archived.values().next().value as string);
+  /** A finished task that left memory, read back from the journal (undefined when it never was, or is past retention). */
+  function fromDisk(id: unknown): TaskEntry | undefined {
+    if (!persist || typeof id !== 'string' || !archive.has(id)) return undefined;
+    const t = replay.taskOf(id);
+    if (!t || !TERMINAL_STATUSES.includes(t.ctx.status)) return undefined;
+    return { id, order: -1, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history };
   }
 
   function mustGet(id: string): TaskEntry {
@@ -261,8 +260,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         state = 'running';
         resumeTasks(tasks, agents, engine, live);
         engine.setDispatching(true);
-        sweeper = setInterval(sweep, Math.min(60_000, Math.max(1_000, config.retentionMs))).unref();
-        sweep();
+        retention.load();
+        sweeper = setInterval(() => retention.sweep(), Math.min(60_000, Math.max(1_000, config.finishedInMemoryMs))).unref();
+        retention.sweep();
       } catch (err) {
         state = 'idle';
         throw err;
@@ -322,7 +322,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     },
 
     result(id) {
-      const entry = tasks.get(id);
+      const entry = tasks.get(id) ?? fromDisk(id);
       if (!entry) return Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
       if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
       if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
@@ -330,7 +330,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     },
 
     get(id) {
-      const entry = tasks.get(id);
+      const entry = tasks.get(id) ?? fromDisk(id);
       return entry ? taskView(entry) : undefined;
     },
 
@@ -342,15 +342,15 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     history(id) {
       const entry = typeof id === 'string' ? tasks.get(id) : undefined;
       if (entry) return [...entry.history];
-      // A task past its retention left memory and the snapshot; its records are still in the journal.
-      const records = typeof id === 'string' && archived.has(id) ? replay.ofTask(id) : [];
+      // A finished task that left memory and the snapshot; its records are still in the journal.
+      const records = persist && typeof id === 'string' && archive.has(id) ? replay.ofTask(id) : [];
       if (records.length > 0) return records;
       throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
     },
 
-    cancel: (id) => command(id, { type: 'CANCEL' }, 'cancel'),
-    retry: (id) => command(id, { type: 'RETRY' }, 'retry'),
-    resolve: (id, output) => command(id, { type: 'RESOLVE', output }, 'resolve'),
+    cancel: async (id, o) => command(id, { type: 'CANCEL', ...actorFrom(o) }, 'cancel'),
+    retry: async (id, o) => command(id, { type: 'RETRY', ...actorFrom(o) }, 'retry'),
+    resolve: async (id, output, o) => command(id, { type: 'RESOLVE', output, ...actorFrom(o) }, 'resolve'),
 
     async reportFailure(id, error) {
       const entry = inProgress(id, 'report a failure of');
@@ -401,6 +401,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         breakers,
         supervisors: sups,
         tasks: { total: tasks.size, inFlight: engine.inFlight(), byStatus: tasks.countByStatus() },
+        ...(persist && state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
       };
     },
 
@@ -409,9 +410,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       return [...agents].map(([name, slot]) => breakerView(name, slot, at));
     },
 
-    resetBreaker(name) {
+    resetBreaker(name, o) {
+      const who = actorFrom(o);
       const slot = mustAgent(name);
-      slot.ref.send({ type: 'RESET', at: now() });
+      slot.ref.send({ type: 'RESET', at: now(), ...who });
       engine.pump(name);
       return breakerView(name, slot, now());
     },
@@ -424,9 +426,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       return agentView(name, mustAgent(name));
     },
 
-    restartAgent: (name) => agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at })),
-    stopAgent: (name) => agentCommand(name, 'stop', (at) => ({ type: 'STOP', at })),
-    startAgent: (name) => agentCommand(name, 'start', (at) => ({ type: 'START', at })),
+    restartAgent: (name, o) => agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at, ...actorFrom(o) })),
+    stopAgent: (name, o) => agentCommand(name, 'stop', (at) => ({ type: 'STOP', at, ...actorFrom(o) })),
+    startAgent: (name, o) => agentCommand(name, 'start', (at) => ({ type: 'START', at, ...actorFrom(o) })),
     supervisors: supervisorViews,
 
     alerts(q = {}) {
@@ -439,7 +441,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       const handle = await serveWarden(warden, {
         port: o.port,
         hostname: o.hostname,
-        token: o.token ?? config.token ?? process.env.WARDEN_TOKEN,
+        // Named tokens alone guard the API; a single token (given, configured or from the env) joins them as an admin.
+        token: o.token ?? (o.tokens ? undefined : (config.token ?? process.env.WARDEN_TOKEN)),
+        tokens: o.tokens,
+        lastSeq: () => bus.seq,
         dataDir: persist ? config.dataDir : undefined,
         replay: (seq) => replay.since(seq),
         logger,

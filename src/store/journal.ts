@@ -249,3 +249,91 @@ function stateProblem(kind: string, s: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The complete lines of one journal file that contain `needle` (a task id), parsed; a file without it
+ * is skipped unparsed, so looking one task up costs about a read of the files, not a parse of each line.
+ */
+export function readJournalLinesWith(file: string, needle: string): JournalLine[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return []; // pruned or rotated meanwhile
+  }
+  const out: JournalLine[] = [];
+  for (let at = text.indexOf(needle); at !== -1; ) {
+    const start = text.lastIndexOf('\n', at) + 1;
+    const end = text.indexOf('\n', at);
+    if (end === -1) break; // a torn tail
+    try {
+      out.push(JSON.parse(text.slice(start, end)) as JournalLine);
+    } catch {
+      // a damaged line: the restore reports it; a lookup just skips it
+    }
+    at = text.indexOf(needle, end);
+  }
+  return out;
+}
+
+/** The time of the newest record in a segment (from its last lines), or undefined when it holds none. */
+export function segmentNewestAt(file: string): number | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    // Records are small: the last 256 KiB hold the last record unless the tail is all big checkpoints.
+    const length = Math.min(size, 256 * 1024);
+    const buf = Buffer.alloc(length);
+    fs.readSync(fd, buf, 0, length, size - length);
+    const lines = buf.toString('utf8').split('\n');
+    for (let i = lines.length - 1; i >= 0; i--) {
+      try {
+        const at = (JSON.parse(lines[i] ?? '') as { r?: { at?: unknown } }).r?.at;
+        if (typeof at === 'number') return at;
+      } catch {
+        // a partial first line of the window, or the empty tail
+      }
+    }
+    return undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Deletes journal segments (never the live file) whose newest record is older than `cutoff` (epoch ms
+ * on the runtime's clock, which is why a file's mtime is not used); `seen` caches each segment's time.
+ * Segments are only ever covered by a snapshot, so a restore never needs one that is gone.
+ */
+export function pruneSegments(dir: string, cutoff: number, seen: Map<string, number | undefined>): number {
+  let freed = 0;
+  for (const f of fs.readdirSync(dir)) {
+    if (!SEGMENT.test(f)) continue;
+    const file = path.join(dir, f);
+    try {
+      if (!seen.has(f)) seen.set(f, segmentNewestAt(file));
+      const newest = seen.get(f);
+      if (newest === undefined || newest >= cutoff) continue;
+      freed += fs.statSync(file).size;
+      fs.rmSync(file, { force: true });
+      seen.delete(f);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return freed;
+}
+
+/** Bytes of the files directly in the data directory (snapshot, its backup, journal segments, lock, token). */
+export function dataDirBytes(dir: string): number {
+  let total = 0;
+  for (const f of fs.readdirSync(dir)) {
+    try {
+      const st = fs.statSync(path.join(dir, f));
+      if (st.isFile()) total += st.size;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}

@@ -52,6 +52,16 @@ const schema = z.object({
   ),
   alerts: z.array(z.looseObject({ id: z.string(), level: z.enum(['WARNING', 'CRITICAL']) })),
   archived: z.array(z.string()).optional(),
+  archive: z
+    .array(
+      z.object({
+        bits: z.base64(),
+        capacity: z.number().int().positive(),
+        count: z.number().int().nonnegative(),
+        newestAt: z.number().finite(),
+      }),
+    )
+    .optional(),
 });
 
 function bad(file: string, what: string): WardenError {

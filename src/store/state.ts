@@ -2,6 +2,7 @@
 // and the pure fold that applies a journal line to a persisted state.
 import type { TaskContext } from '../../machines/task.ts';
 import type { AgentLifecycle, Alert, CircuitState, TransitionRecord } from '../types.ts';
+import type { ArchiveGeneration } from './archive-index.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -46,8 +47,10 @@ export interface PersistedState {
   agents: Record<string, AgentState>;
   supervisors: Record<string, SupervisorState>;
   alerts: Alert[];
-  /** ids of finished tasks swept past their retention: their history is read from journal segments */
+  /** ids of finished tasks swept past their retention (snapshots before the archive index; read only) */
   archived?: string[];
+  /** which finished tasks left memory for the journal (a Bloom filter in generations) */
+  archive?: ArchiveGeneration[];
 }
 
 /**

@@ -1,5 +1,5 @@
 // End to end: the real CLI as a child process, driven over HTTP, stopped with SIGTERM.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Alert, BreakerView, TaskView, TransitionRecord } from '../../src/index.ts';
@@ -129,16 +129,16 @@ describe('warden CLI (end to end)', () => {
     expect(c.stderr()).toBe('');
   }, 25_000);
 
-  it('generates a token into the data dir (mode 0600) and reuses it on the next start', async () => {
+  it('generates a token into the data dir (mode 0600), names the file instead of printing it (stdout is no TTY), and reuses it', async () => {
     const dataDir = await tempDir();
     const env = { WARDEN_TOKEN: undefined };
     const first = cli(['--config', CONFIG, '--port', '0', '--data-dir', dataDir], env);
     const base = await urlOf(first);
-    const token = /^\s*token:\s+(\S+)\s+\(generated, saved in (.+)\)$/m.exec(first.stdout());
-    expect(token?.[2]).toBe(join(dataDir, 'token'));
-    const value = token?.[1] ?? '';
+    const line = /^\s*token:\s+\(generated, saved in (.+); read it from there\)$/m.exec(first.stdout());
+    expect(line?.[1]).toBe(join(dataDir, 'token'));
+    const value = (await readFile(join(dataDir, 'token'), 'utf8')).trim();
     expect(value).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect((await readFile(join(dataDir, 'token'), 'utf8')).trim()).toBe(value);
+    expect(first.stdout()).not.toContain(value);
     expect((await stat(join(dataDir, 'token'))).mode & 0o777).toBe(0o600);
     expect((await client(base, value).call('GET', '/api/agents')).status).toBe(200);
     expect((await fetch(`${base}/api/agents`)).status).toBe(401);
@@ -146,10 +146,43 @@ describe('warden CLI (end to end)', () => {
     expect((await exitOf(first)).code).toBe(0);
 
     const second = cli(['--config', CONFIG, '--port', '0', '--data-dir', dataDir], env);
-    await urlOf(second);
-    expect(second.stdout()).toContain(`token:     ${value}   (from ${join(dataDir, 'token')})`);
+    const again = await urlOf(second);
+    expect(second.stdout()).toContain(`token:     (from ${join(dataDir, 'token')}; read it from there)`);
+    expect(second.stdout()).not.toContain(value);
+    expect((await client(again, value).call('GET', '/api/agents')).status).toBe(200);
     second.child.kill('SIGINT');
     expect((await exitOf(second)).code).toBe(0);
+  }, 20_000);
+
+  it('--tokens FILE: named tokens with roles; whoami names them; a viewer gets 403 on an action', async () => {
+    const dataDir = await tempDir();
+    const file = join(dataDir, 'tokens.json');
+    const tokens = [
+      { name: 'vera', token: 'viewer-e2e.0123456789', role: 'viewer' },
+      { name: 'ada', token: 'admin-e2e.0123456789', role: 'admin' },
+    ];
+    await writeFile(file, JSON.stringify(tokens));
+    const c = cli(['--config', CONFIG, '--port', '0', '--data-dir', dataDir, '--tokens', file], { WARDEN_TOKEN: undefined });
+    const base = await urlOf(c);
+    expect(c.stdout()).toContain(`token:     2 named in ${file}: vera (viewer), ada (admin)`);
+    expect(c.stdout()).not.toContain('viewer-e2e');
+    const who = await client(base, 'viewer-e2e.0123456789').call('GET', '/api/whoami');
+    expect(who.status).toBe(200);
+    expect(who.json).toEqual({ name: 'vera', role: 'viewer' });
+    expect((await client(base, 'viewer-e2e.0123456789').call('POST', '/api/agents/coder/stop', {})).status).toBe(403);
+    c.child.kill('SIGTERM');
+    expect((await exitOf(c)).code).toBe(0);
+    await expect(stat(join(dataDir, 'token'))).rejects.toMatchObject({ code: 'ENOENT' });
+  }, 20_000);
+
+  it('--tokens with a bad file exits 1 naming the file and the field', async () => {
+    const dataDir = await tempDir();
+    const file = join(dataDir, 'tokens.json');
+    await writeFile(file, JSON.stringify([{ name: 'x', token: 'tok-e2e.0123456789', role: 'root' }]));
+    const c = cli(['--config', CONFIG, '--port', '0', '--data-dir', dataDir, '--tokens', file]);
+    expect(await exitOf(c)).toEqual({ code: 1, signal: null });
+    expect(c.stderr()).toContain(file);
+    expect(c.stderr()).toContain('tokens[0].role');
   }, 20_000);
 
   it('exits 1 naming the field for a bad config module, without a stack trace', async () => {

@@ -46,8 +46,10 @@ describe('cli --inspect', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     try {
       await until(() => (out.includes('Warden is running') ? true : undefined), 20_000);
-      expect(out).toContain(`http://localhost:${port}`);
-      const ws = new WebSocket(`ws://localhost:${port}`);
+      // Bound to --host (127.0.0.1 by default), announced with the address it listens on.
+      expect(out).toContain(`http://127.0.0.1:${port}`);
+      expect(out).toContain('unredacted');
+      const ws = new WebSocket(`ws://127.0.0.1:${port}`);
       // Actors by the machine they run (the definition's root id): supervisor, agent, task.
       const kinds = new Map<string, Set<string>>();
       ws.on('message', (m: Buffer) => {

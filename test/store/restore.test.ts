@@ -362,21 +362,25 @@ describe('durability', () => {
 });
 
 describe('retention', () => {
-  it('a finished task past its retention leaves the snapshot, but its history stays readable, also after a restart', async () => {
+  it('a finished task past finishedInMemoryMs leaves memory and the snapshot, but get and history stay readable, also after a restart', async () => {
     const dir = tmpDir();
-    const config = { retentionMs: 1_000, agents: { ext: external } };
+    const config = { finishedInMemoryMs: 1_000, agents: { ext: external } };
     const a = await started(dir, config);
     const { id } = await a.submit({ agent: 'ext' });
     await a.reportSuccess(id, 'ok');
     const history = a.history(id);
-    await advance(5_000); // the sweep runs every max(1 s, retentionMs)
+    const view = a.get(id);
+    await advance(5_000); // the sweep runs every max(1 s, finishedInMemoryMs)
     await a.stop();
     const state = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as { tasks: Record<string, unknown> };
     expect(Object.keys(state.tasks)).not.toContain(id);
     expect(a.history(id)).toEqual(history);
+    expect(a.get(id)).toEqual(view);
 
     const b = await started(dir, config);
     expect(b.history(id)).toEqual(history);
+    expect(b.get(id)).toEqual(view);
+    await expect(b.result(id)).resolves.toBe('ok');
     await b.stop();
   });
 });

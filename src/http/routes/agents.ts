@@ -1,6 +1,8 @@
 // Agents: list, one, and the operator's restart / stop / start.
 import { Hono } from 'hono';
 import type { Warden } from '../../runtime/warden.ts';
+import type { ActionOptions } from '../../runtime/human.ts';
+import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
 import { actionBody, parseOr400 } from '../validate.ts';
 
@@ -12,15 +14,15 @@ export function agentRoutes(warden: Warden): Hono {
   r.get('/:name', (c) => c.json(warden.agent(c.req.param('name'))));
 
   const actions = {
-    restart: (name: string) => warden.restartAgent(name),
-    stop: (name: string) => warden.stopAgent(name),
-    start: (name: string) => warden.startAgent(name),
+    restart: (name: string, who: ActionOptions) => warden.restartAgent(name, who),
+    stop: (name: string, who: ActionOptions) => warden.stopAgent(name, who),
+    start: (name: string, who: ActionOptions) => warden.startAgent(name, who),
   } as const;
 
   for (const [action, run] of Object.entries(actions)) {
     r.post(`/:name/${action}`, async (c) => {
-      parseOr400(actionBody, await readJson(c), 'body');
-      return c.json(run(c.req.param('name')));
+      const body = parseOr400(actionBody, await readJson(c), 'body');
+      return c.json(run(c.req.param('name'), { by: principalOf(c).name, reason: body.reason }));
     });
   }
 

@@ -3,6 +3,7 @@ import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Hono } from 'hono';
 import type { Warden } from '../../runtime/warden.ts';
+import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
 import type { LoopLag } from '../loop-lag.ts';
 import { actionBody, alertsQuery, parseOr400, queryOf } from '../validate.ts';
@@ -11,6 +12,8 @@ export interface DiskInfo {
   path: string;
   freeBytes: number;
   totalBytes: number;
+  /** what the data directory's files take */
+  usedBytes?: number;
 }
 
 export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: string }): Hono {
@@ -27,7 +30,7 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
       uptimeMs: h.uptimeMs,
       memory: process.memoryUsage(),
       eventLoopLagMs: deps.lag.read(),
-      disk: await disk(deps.dataDir),
+      disk: await disk(deps.dataDir, h.storage?.usedBytes),
       agents: h.agents,
       breakers: h.breakers,
       supervisors: h.supervisors,
@@ -38,8 +41,8 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
   r.get('/api/health/circuit-breakers', (c) => c.json(warden.breakers()));
 
   r.post('/api/health/circuit-breakers/:agent/reset', async (c) => {
-    parseOr400(actionBody, await readJson(c), 'body');
-    return c.json(warden.resetBreaker(c.req.param('agent')));
+    const body = parseOr400(actionBody, await readJson(c), 'body');
+    return c.json(warden.resetBreaker(c.req.param('agent'), { by: principalOf(c).name, reason: body.reason }));
   });
 
   r.get('/api/health/alerts', (c) => {
@@ -50,11 +53,13 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
   return r;
 }
 
-async function disk(dataDir: string | undefined): Promise<DiskInfo | null> {
+async function disk(dataDir: string | undefined, usedBytes: number | undefined): Promise<DiskInfo | null> {
   if (dataDir === undefined) return null;
   try {
     const s = await statfs(dataDir);
-    return { path: resolve(dataDir), freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    const info: DiskInfo = { path: resolve(dataDir), freeBytes: s.bavail * s.bsize, totalBytes: s.blocks * s.bsize };
+    if (usedBytes !== undefined) info.usedBytes = usedBytes;
+    return info;
   } catch {
     return null;
   }

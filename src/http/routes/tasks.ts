@@ -2,9 +2,12 @@
 import { Hono } from 'hono';
 import { WardenError } from '../../errors.ts';
 import { submitSchema } from '../../runtime/submit.ts';
+import type { ActionOptions } from '../../runtime/human.ts';
 import type { Warden } from '../../runtime/warden.ts';
 import type { TaskView } from '../../types.ts';
+import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
+import { HttpError } from '../errors.ts';
 import { toReportedError } from '../failure.ts';
 import { actionBody, failureBody, listQuery, outputBody, parseOr400, queryOf } from '../validate.ts';
 
@@ -17,28 +20,37 @@ export function taskRoutes(warden: Warden): Hono {
     return c.json(mustGet(warden, id), created ? 201 : 200);
   });
 
-  r.get('/', (c) => c.json(warden.list(parseOr400(listQuery, queryOf(c), 'query'))));
+  r.get('/', (c) => {
+    const q = parseOr400(listQuery, queryOf(c), 'query');
+    // An unknown agent is refused as on POST, not answered with an empty list that looks like "no tasks".
+    const known = warden.agents().map((a) => a.name);
+    if (q.agent !== undefined && !known.includes(q.agent)) {
+      throw new HttpError(400, 'invalid_input', `agent: unknown agent "${q.agent}" (known: ${known.join(', ')})`, { field: 'agent' });
+    }
+    return c.json(warden.list(q));
+  });
 
   r.get('/:id', (c) => c.json(mustGet(warden, c.req.param('id'))));
 
-  r.get('/:id/history', (c) => c.json(warden.history(c.req.param('id'))));
+  // Times as ISO strings, like the task JSON.
+  r.get('/:id/history', (c) => c.json(warden.history(c.req.param('id')).map((h) => ({ ...h, at: new Date(h.at).toISOString() }))));
 
-  const commands: Record<string, (id: string) => Promise<TaskView>> = {
-    cancel: (id) => warden.cancel(id),
-    retry: (id) => warden.retry(id),
+  const commands: Record<string, (id: string, who: ActionOptions) => Promise<TaskView>> = {
+    cancel: (id, who) => warden.cancel(id, who),
+    retry: (id, who) => warden.retry(id, who),
     started: (id) => warden.heartbeat(id),
     heartbeat: (id) => warden.heartbeat(id),
   };
   for (const [name, run] of Object.entries(commands)) {
     r.post(`/:id/${name}`, async (c) => {
-      parseOr400(actionBody, await readJson(c), 'body');
-      return c.json(await run(c.req.param('id')));
+      const body = parseOr400(actionBody, await readJson(c), 'body');
+      return c.json(await run(c.req.param('id'), { by: principalOf(c).name, reason: body.reason }));
     });
   }
 
   r.post('/:id/resolve', async (c) => {
     const body = parseOr400(outputBody, await readJson(c), 'body');
-    return c.json(await warden.resolve(c.req.param('id'), body.output ?? null));
+    return c.json(await warden.resolve(c.req.param('id'), body.output ?? null, { by: principalOf(c).name, reason: body.reason }));
   });
 
   r.post('/:id/success', async (c) => {

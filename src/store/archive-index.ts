@@ -1,0 +1,100 @@
+// Which task ids left memory for the journal: a Bloom filter in generations, so a lookup of an id
+// that was never here costs no journal scan (bar a ~1 % false positive), memory stays ~10 bits per
+// archived id, and a generation whose newest id is past retention is dropped whole.
+export interface ArchiveGeneration {
+  /** the bit array, base64 */
+  bits: string;
+  capacity: number;
+  count: number;
+  /** when the newest id went in (epoch ms) */
+  newestAt: number;
+}
+
+export interface ArchiveIndex {
+  add(id: string, at: number): void;
+  /** false: certainly never archived; true: probably (read the journal to know) */
+  has(id: string): boolean;
+  /** drops generations whose every id is older than `cutoff` */
+  prune(cutoff: number): void;
+  toJSON(): ArchiveGeneration[];
+  /** replaces what is held with a snapshot's generations (and ids from an older snapshot's plain list) */
+  load(saved: readonly ArchiveGeneration[], legacyIds: readonly string[], at: number): void;
+  /** bytes held */
+  readonly bytes: number;
+}
+
+const BITS_PER_ID = 10;
+const HASHES = 7;
+const FIRST_CAPACITY = 16_384;
+const MAX_CAPACITY = 1 << 22;
+
+interface Gen {
+  bits: Uint8Array;
+  capacity: number;
+  count: number;
+  newestAt: number;
+}
+
+/** Two 32-bit FNV-1a hashes of the id; the k probes are h1 + i·h2 (Kirsch–Mitzenmacher). */
+function hashes(id: string): [number, number] {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ 0x5bd1e995;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  return [a >>> 0, (b | 1) >>> 0];
+}
+
+function probe(g: Gen, id: string, set: boolean): boolean {
+  const m = g.bits.length * 8;
+  const [h1, h2] = hashes(id);
+  let all = true;
+  for (let i = 0; i < HASHES; i++) {
+    const bit = (h1 + i * h2) % m;
+    const byte = bit >>> 3;
+    const mask = 1 << (bit & 7);
+    if (set) g.bits[byte]! |= mask;
+    else if ((g.bits[byte]! & mask) === 0) all = false;
+  }
+  return all;
+}
+
+function fresh(capacity: number): Gen {
+  return { bits: new Uint8Array(Math.ceil((capacity * BITS_PER_ID) / 8)), capacity, count: 0, newestAt: 0 };
+}
+
+export function createArchiveIndex(): ArchiveIndex {
+  const gens: Gen[] = [];
+  const index: ArchiveIndex = {
+    add(id, at) {
+      let g = gens.at(-1);
+      // A full generation starts the next, twice as large: memory follows what is archived.
+      if (!g || g.count >= g.capacity) {
+        g = fresh(Math.min(MAX_CAPACITY, g ? g.capacity * 2 : FIRST_CAPACITY));
+        gens.push(g);
+      }
+      probe(g, id, true);
+      g.count++;
+      g.newestAt = Math.max(g.newestAt, at);
+    },
+    has: (id) => gens.some((g) => probe(g, id, false)),
+    prune(cutoff) {
+      // Only whole generations, oldest first: a generation goes once its newest id is past retention.
+      while (gens.length > 0 && (gens[0]?.newestAt ?? 0) < cutoff) gens.shift();
+    },
+    load(saved, legacyIds, at) {
+      gens.length = 0;
+      for (const g of saved) {
+        gens.push({ bits: new Uint8Array(Buffer.from(g.bits, 'base64')), capacity: g.capacity, count: g.count, newestAt: g.newestAt });
+      }
+      for (const id of legacyIds) index.add(id, at);
+    },
+    toJSON: () => gens.map((g) => ({ bits: Buffer.from(g.bits).toString('base64'), capacity: g.capacity, count: g.count, newestAt: g.newestAt })),
+    get bytes() {
+      return gens.reduce((n, g) => n + g.bits.length, 0);
+    },
+  };
+  return index;
+}
