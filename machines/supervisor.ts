@@ -1,7 +1,7 @@
 // A supervisor: owns agents and nested supervisors, decides restarts the OTP way (strategy, restart
 // type, intensity) plus backoff. Pure: an exit's time and the jitter's random draw arrive in events.
 import { assign, emit, enqueueActions, setup, type AnyActorLogic } from 'xstate';
-import { backoffDelay } from '../src/policy/backoff.ts';
+import { backoffDelay } from './backoff.ts';
 import type { BackoffOptions, TransitionFact } from '../src/types.ts';
 import { agentMachine, type AgentInput, type RestartType } from './agent.ts';
 

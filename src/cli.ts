@@ -7,10 +7,9 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino, type Logger } from 'pino';
 import { demoConfig, driveDemo } from '../examples/demo.ts';
-import type { ServerHandle } from './http/server.ts';
 import { isWardenError } from './errors.ts';
 import { REDACT_PATHS } from './runtime/logger.ts';
-import { createWarden, type Warden } from './runtime/warden.ts';
+import { createWarden, type ServerHandle, type Warden } from './index.ts';
 import type { WardenConfig } from './config.ts';
 
 const USAGE = `Usage: warden [options]

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Warden } from '../runtime/warden.ts';
+import type { Warden } from '../api.ts';
 import { createAuth } from './auth.ts';
 import { mountDashboard } from './dashboard.ts';
 import { createErrorHandler, notFound } from './errors.ts';

@@ -1,6 +1,6 @@
 // zod at the edge: a failed parse becomes a 400 naming the field, and the schemas for queries and bodies.
 import { z } from 'zod';
-import { parseRetryAfter } from '../policy/retry-after.ts';
+import { parseRetryAfter } from '../api.ts';
 import { ERROR_KINDS, TASK_STATUSES } from '../types.ts';
 import { HttpError } from './errors.ts';
 

@@ -57,6 +57,7 @@ export function createAlertBook(opts: {
       return newest(alerts, limit).reverse();
     },
     fromRecord(r) {
+      if (alertLevel(r) === undefined) return undefined;
       if (r.kind === 'agent' && r.to === 'OPEN') {
         return book.raise('WARNING', `agent:${r.id}`, `circuit of agent ${r.id} opened`, { from: r.from, seq: r.seq }, r.at);
       }
@@ -78,6 +79,13 @@ export function createAlertBook(opts: {
     },
   };
   return book;
+}
+
+/** The one alert rule: an opened circuit is a WARNING, any escalation (task, agent, supervisor) CRITICAL. */
+export function alertLevel(r: TransitionRecord): AlertLevel | undefined {
+  if (r.kind === 'agent' && r.to === 'OPEN') return 'WARNING';
+  if (r.to === 'ESCALATED') return 'CRITICAL';
+  return undefined;
 }
 
 /** The last `n` items; `slice(-n)` would return them all for n = 0. */

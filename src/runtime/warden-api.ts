@@ -1,11 +1,38 @@
 // The public shape of a Warden: what createWarden() returns and the options it takes.
-import type { ServerHandle } from '../http/server.ts';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
 import type { AgentView, Alert, BreakerView, TaskStatus, TaskView, TransitionRecord } from '../types.ts';
 import type { SubmitRequest } from './submit.ts';
 import type { ListQuery } from './tasks.ts';
 import type { SupervisorView } from './views.ts';
 
 export type { SupervisorView };
+
+/** A running control plane, as listen() returns it. */
+export interface ServerHandle {
+  url: string;
+  port: number;
+  hostname: string;
+  server: Server;
+  /** ends SSE streams, stops accepting, cuts what is left after the grace period; safe to call twice */
+  close(): Promise<void>;
+}
+
+/** What listen() hands the transport: the caller's options plus what only the runtime knows. */
+export interface ServeRequest {
+  port?: number;
+  hostname?: string;
+  token?: string;
+  dataDir?: string;
+  replay: (afterSeq: number) => TransitionRecord[];
+  logger: Logger;
+}
+
+/**
+ * Serves a warden on a socket. The runtime knows no transport: the entry (src/index.ts) hands it
+ * the HTTP control plane's serveWarden, so the runtime never imports src/http.
+ */
+export type Serve = (warden: Warden, req: ServeRequest) => Promise<ServerHandle>;
 export type WardenState = 'idle' | 'restoring' | 'running' | 'stopping' | 'stopped';
 
 export interface Health {

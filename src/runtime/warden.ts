@@ -13,7 +13,6 @@ import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
-import { serveWarden, type ServerHandle } from '../http/server.ts';
 import { createLogger } from './logger.ts';
 import type { Persistence } from './persistence.ts';
 import { openPersistence, resumeTasks } from './restore.ts';
@@ -24,16 +23,22 @@ import { agentOrder, createSupervisorActor } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
 import { createTaskTable, taskView, type TaskEntry } from './tasks.ts';
 import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
-import type { Health, ListenOptions, Warden, WardenOptions, WardenState } from './warden-api.ts';
+import type { Health, ListenOptions, Serve, ServerHandle, Warden, WardenOptions, WardenState } from './warden-api.ts';
 
-export type { Health, ListenOptions, Warden, WardenOptions, WardenState, SupervisorView };
+export type { Health, ListenOptions, Serve, ServerHandle, Warden, WardenOptions, WardenState, SupervisorView };
+
+/** How the runtime reaches what lies above it; the entry (src/index.ts) fills it in. */
+export interface WardenWiring {
+  /** serves listen(); without it listen() refuses */
+  serve?: Serve;
+}
 
 type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
 /** swept task ids remembered for history(); beyond this, the oldest are forgotten */
 const MAX_ARCHIVED = 100_000;
 type Inspect = Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
 
-export function createWarden(input: WardenConfig, opts: WardenOptions = {}): Warden {
+export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiring: WardenWiring = {}): Warden {
   const custom = (input as { recoveryStrategies?: Record<string, RecoveryStrategy> } | undefined)?.recoveryStrategies ?? {};
   const strategies = createRecoveryRegistry(Object.fromEntries(Object.values(custom).map((s) => [s.name, s])));
   const config = resolveConfig(input, { strategyNames: [...strategies.keys()] });
@@ -432,7 +437,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     replay: (afterSeq) => replay.since(afterSeq),
 
     async listen(o = {}) {
-      const handle = await serveWarden(warden, {
+      if (!wiring.serve) throw new WardenError('invalid_config', 'listen() needs the HTTP control plane: create the warden through the package entry');
+      const handle = await wiring.serve(warden, {
         port: o.port,
         hostname: o.hostname,
         token: o.token ?? config.token ?? process.env.WARDEN_TOKEN,

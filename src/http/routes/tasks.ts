@@ -1,8 +1,8 @@
 // Tasks: submit, list, read, history, the operator's commands and an external executor's callbacks.
 import { Hono } from 'hono';
 import { WardenError } from '../../errors.ts';
-import { submitSchema } from '../../runtime/submit.ts';
-import type { Warden } from '../../runtime/warden.ts';
+import { submitSchema } from '../../api.ts';
+import type { Warden } from '../../api.ts';
 import type { TaskView } from '../../types.ts';
 import { readJson } from '../body.ts';
 import { toReportedError } from '../failure.ts';
