@@ -29,6 +29,8 @@ export { backoffDelay } from './policy/backoff.ts';
 export { WardenError, ConfigError, isWardenError } from './errors.ts';
 export type { WardenErrorCode } from './errors.ts';
 export * from './types.ts';
+export { SimulatedClock, type SimulatedClockOptions } from './runtime/simulated-clock.ts';
+export { realClock } from './runtime/clock.ts';
 export { taskMachine } from '../machines/task.ts';
 export { agentMachine } from '../machines/agent.ts';
 export { supervisorMachine } from '../machines/supervisor.ts';

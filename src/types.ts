@@ -141,3 +141,18 @@ export interface AgentView {
   external: boolean;
   lastExit?: { at: string; reason: string };
 }
+
+/** A timer handle, as the clock that armed it returns it. */
+export type TimerHandle = unknown;
+
+/**
+ * Where the runtime reads time and arms timers: every part takes this one object, so a test or a
+ * simulator can drive time (SimulatedClock) instead of waiting for it. Its shape is a superset of
+ * XState's `Clock`, so actors' delayed transitions run on it too.
+ */
+export interface Clock {
+  /** milliseconds since the epoch */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}

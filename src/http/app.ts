@@ -43,7 +43,7 @@ export function createApp(warden: Warden, opts: HttpOptions = {}): WardenApp {
   app.route('/', metricsRoutes(metrics.registry));
   app.route('/', eventRoutes(hub));
   app.route('/api/agents', agentRoutes(warden));
-  app.route('/api/tasks', taskRoutes(warden));
+  app.route('/api/tasks', taskRoutes(warden, opts.now ?? Date.now));
 
   let closed = false;
   return {

@@ -8,8 +8,9 @@ import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
 import { classifyError } from '../policy/classify.ts';
 import { decideRetry } from '../policy/decide.ts';
 import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrategy } from '../policy/recovery.ts';
-import type { ErrorKind, TaskError, TransitionRecord } from '../types.ts';
+import type { Clock, ErrorKind, TaskError, TransitionRecord } from '../types.ts';
 import { abortAttempt, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
+import { unref } from './clock.ts';
 import type { Queue } from './queue.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
@@ -36,7 +37,7 @@ export interface EngineDeps {
   tasks: TaskTable;
   agents: Map<string, AgentSlot>;
   strategies: ReadonlyMap<string, RecoveryStrategy>;
-  now: () => number;
+  clock: Clock;
   random: () => number;
   logger: Logger;
   /** the task's actor, revived from its context if it has none (a waiting task may rest without one) */
@@ -70,7 +71,8 @@ export interface Engine {
 }
 
 export function createEngine(deps: EngineDeps): Engine {
-  const { tasks, agents, now, logger } = deps;
+  const { tasks, agents, clock, logger } = deps;
+  const now = () => clock.now();
   const attempts = new Map<string, Attempt>();
   // An agent that answers synchronously would otherwise recurse pump → complete → pump once per queued task.
   const pumping = new Set<string>();
@@ -156,10 +158,11 @@ export function createEngine(deps: EngineDeps): Engine {
     attempts.set(c.id, attempt);
     slot.running.add(c.id);
     if (!run) return;
-    attempt.timer = setTimeout(() => {
-      void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
-    }, timeoutMs);
-    attempt.timer.unref?.();
+    attempt.timer = unref(
+      clock.setTimeout(() => {
+        void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
+      }, timeoutMs),
+    );
     runAttempt(run, entry, attempt, hooks);
   }
 
@@ -178,7 +181,7 @@ export function createEngine(deps: EngineDeps): Engine {
   function release(attempt: Attempt, kind: ErrorKind | undefined) {
     attempts.delete(attempt.taskId);
     if (idleWaiters.length > 0 && runningHere() === 0) for (const w of idleWaiters.splice(0)) w();
-    if (attempt.timer) clearTimeout(attempt.timer);
+    if (attempt.timer !== undefined) clock.clearTimeout(attempt.timer);
     const slot = agents.get(attempt.agent);
     if (!slot) return;
     slot.running.delete(attempt.taskId);

@@ -5,7 +5,8 @@ import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { Store } from '../store/store.ts';
 import type { AgentState, PersistedState, PersistedTask, SupervisorState, TaskPatch } from '../store/state.ts';
 import { SCHEMA_VERSION } from '../store/state.ts';
-import type { Alert, TransitionRecord } from '../types.ts';
+import type { Alert, Clock, TransitionRecord } from '../types.ts';
+import { every } from './clock.ts';
 import type { AgentSlot } from './engine.ts';
 import type { TaskEntry, TaskTable } from './tasks.ts';
 
@@ -33,7 +34,7 @@ export interface PersistenceDeps {
   archived(): string[];
   /** the seq of the last record published */
   seq(): number;
-  now: () => number;
+  clock: Clock;
   logger: Logger;
   snapshotEvery: number;
   snapshotIntervalMs: number;
@@ -45,13 +46,13 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
   let sinceSnapshot = 0;
   let lastSnapshotMs = 0;
   let lastSnapshotEnd = 0;
-  const timer = setInterval(() => {
+  const timer = every(deps.clock, deps.snapshotIntervalMs, () => {
     if (sinceSnapshot > 0) void snapshot();
-  }, deps.snapshotIntervalMs);
-  timer.unref();
+  });
 
   function snapshot(): Promise<void> {
     sinceSnapshot = 0;
+    // The snapshot's cost is real work measured on the real timer, whatever clock the runtime runs on.
     const started = performance.now();
     return store
       .snapshot((n) => buildState(n))
@@ -67,7 +68,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       schemaVersion: SCHEMA_VERSION,
       n,
       seq: deps.seq(),
-      savedAt: deps.now(),
+      savedAt: deps.clock.now(),
       tasks: {},
       agents: {},
       supervisors: {},
@@ -128,7 +129,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     flush: () => journal.flushSync(),
     snapshot,
     async close() {
-      clearInterval(timer);
+      timer.stop();
       await snapshot();
       await store.close();
     },

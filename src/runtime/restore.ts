@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { PersistedState } from '../store/state.ts';
+import type { Clock } from '../types.ts';
 import { openStore } from '../store/store.ts';
 import type { AlertBook } from './alerts.ts';
 import type { AgentSlot, Engine } from './engine.ts';
@@ -20,7 +21,7 @@ export async function openPersistence(d: {
   archived: Set<string>;
   bus: RecordBus;
   supervisor: (name: string) => SupervisorContext | undefined;
-  now: () => number;
+  clock: Clock;
   logger: Logger;
 }): Promise<{ persistence: Persistence; restored: PersistedState }> {
   const { config, tasks, alerts, logger } = d;
@@ -39,7 +40,7 @@ export async function openPersistence(d: {
     alerts: () => alerts.list(config.maxAlerts),
     archived: () => [...d.archived],
     seq: () => d.bus.seq,
-    now: d.now,
+    clock: d.clock,
     logger,
     snapshotEvery: config.snapshotEvery,
     snapshotIntervalMs: config.snapshotIntervalMs,

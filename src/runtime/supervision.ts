@@ -4,7 +4,7 @@ import { agentMachine, type AgentContext } from '../../machines/agent.ts';
 import { supervisorMachine, type ChildSpec, type SupervisorContext, type SupervisorInput } from '../../machines/supervisor.ts';
 import type { ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
 import type { AgentState, SupervisorState } from '../store/state.ts';
-import type { TransitionFact } from '../types.ts';
+import type { Clock, TransitionFact } from '../types.ts';
 import type { AgentSlot } from './engine.ts';
 import { createQueue } from './queue.ts';
 
@@ -51,12 +51,13 @@ export function supervisorNames(s: ResolvedSupervisorConfig): string[] {
 
 export function createSupervisorActor(opts: {
   config: ResolvedConfig;
-  now: () => number;
+  clock: Clock;
   inspect?: Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
   publish: (fact: TransitionFact) => void;
   restored?: Restored;
 }) {
-  const { config, now } = opts;
+  const { config, clock } = opts;
+  const now = () => clock.now();
   const agent = agentMachine.provide({
     delays: {
       openDelay: ({ context }) => remaining(context.openUntil, now),
@@ -67,9 +68,9 @@ export function createSupervisorActor(opts: {
   // Nested supervisors run this same machine: it is filled in here because a machine cannot name itself.
   (machine.implementations.actors as Record<string, AnyActorLogic>).supervisor = machine;
   const input = supervisorInput(config, config.supervisor, false);
-  const fresh = createActor(machine, { input });
+  const fresh = createActor(machine, { input, clock });
   const snapshot = opts.restored ? overlay(fresh.getPersistedSnapshot(), opts.restored) : undefined;
-  const actor = createActor(machine, { input, inspect: opts.inspect, snapshot });
+  const actor = createActor(machine, { input, inspect: opts.inspect, snapshot, clock });
   actor.on('transition', (e) => opts.publish(e.fact));
   const sups = supervisorNames(config.supervisor);
   actor.start();

@@ -1,7 +1,7 @@
 // The public shape of a Warden: what createWarden() returns and the options it takes.
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { AgentView, Alert, BreakerView, TaskStatus, TaskView, TransitionRecord } from '../types.ts';
+import type { AgentView, Alert, BreakerView, Clock, TaskStatus, TaskView, TransitionRecord } from '../types.ts';
 import type { SubmitRequest } from './submit.ts';
 import type { ListQuery } from './tasks.ts';
 import type { SupervisorView } from './views.ts';
@@ -25,6 +25,8 @@ export interface ServeRequest {
   token?: string;
   dataDir?: string;
   replay: (afterSeq: number) => TransitionRecord[];
+  /** the warden's clock, for times the transport reads */
+  now: () => number;
   logger: Logger;
 }
 
@@ -92,7 +94,13 @@ export interface ListenOptions {
 }
 
 export interface WardenOptions {
-  /** the clock; tests may pass a fake one. @defaultValue Date.now */
+  /**
+   * Where time is read and every timer armed (retry waits, open circuits, restarts, attempt timeouts,
+   * drain, snapshots, retention). A SimulatedClock runs a day of traffic in seconds.
+   * @defaultValue the real clock (Date.now and Node's timers)
+   */
+  clock?: Clock;
+  /** only the time, on real timers; `clock` wins when both are given. @defaultValue Date.now */
   now?: () => number;
   /** the random draw for jitter. @defaultValue Math.random */
   random?: () => number;

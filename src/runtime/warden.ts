@@ -13,6 +13,7 @@ import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
+import { every, resolveClock, sleep, type Repeating } from './clock.ts';
 import { createLogger } from './logger.ts';
 import type { Persistence } from './persistence.ts';
 import { openPersistence, resumeTasks } from './restore.ts';
@@ -42,7 +43,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const custom = (input as { recoveryStrategies?: Record<string, RecoveryStrategy> } | undefined)?.recoveryStrategies ?? {};
   const strategies = createRecoveryRegistry(Object.fromEntries(Object.values(custom).map((s) => [s.name, s])));
   const config = resolveConfig(input, { strategyNames: [...strategies.keys()] });
-  const now = opts.now ?? Date.now;
+  const clock = resolveClock(opts);
+  const now = () => clock.now();
   const random = opts.random ?? Math.random;
   const logger = config.logger ?? createLogger();
   const inspect = config.inspect as Inspect | undefined;
@@ -58,7 +60,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   let state: WardenState = 'idle';
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
+  let sweeper: Repeating | undefined;
   const archived = new Set<string>();
   const servers = new Set<ServerHandle>();
   const replay = createReplay({
@@ -68,7 +70,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   });
 
   const actors = createTaskActors({
-    now,
+    clock,
     inspect,
     publish: (fact) => bus.publish(fact),
     onDeadline: (id, attempt) => {
@@ -89,14 +91,14 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     tasks,
     agents,
     strategies,
-    now,
+    clock,
     random,
     logger,
     live,
     onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
     onAgentChange: (name) => persistence?.agent(name),
   });
-  const hooks = createAgentHooks({ agents, engine, now, random, logger });
+  const hooks = createAgentHooks({ agents, engine, clock, random, logger });
 
   // Consumers of the one record, in order: the task table first, so everyone after sees the new state.
   bus.subscribe((r) => {
@@ -138,7 +140,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       archived,
       bus,
       supervisor: (name) => supervisor?.contextOf(name),
-      now,
+      clock,
       logger,
     });
     persistence = opened.persistence;
@@ -149,10 +151,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
    *  (and, with a data dir, fails as a crash on the next start). */
   async function drain() {
     if (config.drainMs <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, config.drainMs)));
-    await Promise.race([engine.idle(), expired]);
-    clearTimeout(timer);
+    const expired = sleep(clock, config.drainMs);
+    await Promise.race([engine.idle(), expired.done]);
+    expired.cancel();
   }
 
   function sweep() {
@@ -247,7 +248,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         const restored = await restore();
         const created = createSupervisorActor({
           config,
-          now,
+          clock,
           inspect,
           publish: (fact) => bus.publish(fact),
           restored: persist ? { agents: restored.agents, supervisors: restored.supervisors } : undefined,
@@ -263,7 +264,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         state = 'running';
         resumeTasks(tasks, agents, engine, live);
         engine.setDispatching(true);
-        sweeper = setInterval(sweep, Math.min(60_000, Math.max(1_000, config.retentionMs))).unref();
+        sweeper = every(clock, Math.min(60_000, Math.max(1_000, config.retentionMs)), sweep);
         sweep();
       } catch (err) {
         state = 'idle';
@@ -281,7 +282,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         }
         state = 'stopping';
         engine.setDispatching(false);
-        clearInterval(sweeper);
+        sweeper?.stop();
         await drain();
         for (const entry of tasks.all()) entry.actor?.stop();
         for (const slot of agents.values()) {
@@ -444,6 +445,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         token: o.token ?? config.token ?? process.env.WARDEN_TOKEN,
         dataDir: persist ? config.dataDir : undefined,
         replay: (seq) => replay.since(seq),
+        now,
         logger,
       });
       servers.add(handle);

@@ -8,7 +8,7 @@ import { readJson } from '../body.ts';
 import { toReportedError } from '../failure.ts';
 import { actionBody, failureBody, listQuery, outputBody, parseOr400 } from '../validate.ts';
 
-export function taskRoutes(warden: Warden): Hono {
+export function taskRoutes(warden: Warden, now: () => number): Hono {
   const r = new Hono();
 
   r.post('/', async (c) => {
@@ -48,7 +48,7 @@ export function taskRoutes(warden: Warden): Hono {
 
   r.post('/:id/failure', async (c) => {
     const body = parseOr400(failureBody, await readJson(c), 'body');
-    return c.json(await warden.reportFailure(c.req.param('id'), toReportedError(body.error, Date.now())));
+    return c.json(await warden.reportFailure(c.req.param('id'), toReportedError(body.error, now())));
   });
 
   return r;
