@@ -1,8 +1,8 @@
 // Carries out what the task machines decide: queues assigned tasks per agent, admits them through
 // the agent's breaker and slots, runs attempts, turns their outcomes into events.
 import type { Logger } from 'pino';
-import type { AnyActorRef } from 'xstate';
-import { admits, type AgentContext, type CallOutcome } from '../../machines/agent.ts';
+import type { ActorRefFrom } from 'xstate';
+import { admits, type AgentContext, type agentMachine, type CallOutcome } from '../../machines/agent.ts';
 import type { TaskDecision } from '../../machines/task.ts';
 import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
 import { classifyError } from '../policy/classify.ts';
@@ -16,7 +16,7 @@ import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
 export interface AgentSlot {
   cfg: ResolvedAgentConfig;
-  ref: AnyActorRef;
+  ref: ActorRefFrom<typeof agentMachine>;
   queue: Queue<string>;
   /** ids of tasks with an attempt in flight on this agent */
   running: Set<string>;
@@ -86,7 +86,7 @@ export function createEngine(deps: EngineDeps): Engine {
   let dispatching = false;
 
   function agentContext(slot: AgentSlot): AgentContext {
-    return slot.ref.getSnapshot().context as AgentContext;
+    return slot.ref.getSnapshot().context;
   }
 
   function pump(name: string) {

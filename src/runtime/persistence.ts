@@ -78,7 +78,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     for (const e of tasks.all()) {
       out.tasks[e.id] = persistedTask(e);
     }
-    for (const [name, slot] of agents) out.agents[name] = agentState(slot.ref.getSnapshot().context as AgentContext);
+    for (const [name, slot] of agents) out.agents[name] = agentState(slot.ref.getSnapshot().context);
     for (const name of deps.supervisorNames) {
       const sup = deps.supervisor(name);
       if (sup) out.supervisors[name] = supervisorState(sup);
@@ -101,7 +101,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
         if (entry) journal.append({ r, task: taskPatch(entry, r) });
       } else if (r.kind === 'agent') {
         const slot = agents.get(r.id);
-        if (slot) journal.append({ r, agent: agentState(slot.ref.getSnapshot().context as AgentContext) });
+        if (slot) journal.append({ r, agent: agentState(slot.ref.getSnapshot().context) });
       } else {
         const sup = deps.supervisor(r.id);
         if (sup) journal.append({ r, sup: supervisorState(sup) });
@@ -118,7 +118,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     },
     agent(name) {
       const slot = agents.get(name);
-      if (slot) journal.append({ ag: { id: name, state: agentState(slot.ref.getSnapshot().context as AgentContext) } });
+      if (slot) journal.append({ ag: { id: name, state: agentState(slot.ref.getSnapshot().context) } });
       written();
     },
     checkpoint(id, attempt, data) {

@@ -1,8 +1,8 @@
 // createWarden(): wires config, machines, engine, agent hooks, alerts and the store into the public API
 // (its shape is in warden-api.ts).
 import { randomUUID } from 'node:crypto';
-import type { InspectionEvent, Observer, SnapshotFrom } from 'xstate';
-import type { AgentEvent, agentMachine } from '../../machines/agent.ts';
+import type { InspectionEvent, Observer } from 'xstate';
+import type { AgentEvent } from '../../machines/agent.ts';
 import type { TaskContext, TaskEvent } from '../../machines/task.ts';
 import { resolveConfig, type ResolvedSupervisorConfig, type WardenConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
@@ -34,7 +34,6 @@ export interface WardenWiring {
   serve?: Serve;
 }
 
-type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
 /** swept task ids remembered for history(); beyond this, the oldest are forgotten */
 const MAX_ARCHIVED = 100_000;
 type Inspect = Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
@@ -112,7 +111,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
 
   function onTaskRecord(r: TransitionRecord) {
     const entry = tasks.get(r.id);
-    const context = entry?.actor?.getSnapshot().context as TaskContext | undefined;
+    const context = entry?.actor?.getSnapshot().context;
     if (!entry || !context) return;
     tasks.apply(r, context);
     engine.onTaskRecord(r, entry);
@@ -214,7 +213,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     mustRun();
     const slot = mustAgent(name);
     const e = event(now());
-    const snapshot = slot.ref.getSnapshot() as AgentSnapshot;
+    const snapshot = slot.ref.getSnapshot();
     if (!snapshot.can(e)) {
       const lifecycle = snapshot.context.lifecycle;
       throw new WardenError('invalid_transition', `cannot ${what} agent ${name} while it is ${lifecycle}`, { agent: name, lifecycle });
@@ -259,7 +258,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         if (persist) for (const slot of agents.values()) slot.ref.send({ type: 'RESUME' });
         // Children start in order: each start() settles before the next begins.
         for (const name of order) {
-          if ((agents.get(name)?.ref.getSnapshot() as AgentSnapshot | undefined)?.context.lifecycle === 'STARTING') await hooks.start(name);
+          if (agents.get(name)?.ref.getSnapshot().context.lifecycle === 'STARTING') await hooks.start(name);
         }
         state = 'running';
         resumeTasks(tasks, agents, engine, live);
