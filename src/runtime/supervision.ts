@@ -71,7 +71,10 @@ export function createSupervisorActor(opts: {
   });
   // Nested supervisors run this same machine. A machine cannot name itself, so each level is provided
   // the level below it, as deep as the configured tree (no implementation is mutated after creation).
-  const leaf = supervisorMachine.provide({ actors: { agent } });
+  const leaf = supervisorMachine.provide({
+    actors: { agent },
+    delays: { restartDelay: ({ context }) => remaining(context.pendingRestarts[0]?.restartAt, now) },
+  });
   let machine = leaf;
   for (let d = treeDepth(config.supervisor); d > 0; d--) machine = leaf.provide({ actors: { supervisor: machine } });
   const input = supervisorInput(config, config.supervisor, false);
@@ -140,7 +143,7 @@ function overlaySupervisor(p: PersistedChild['snapshot'], restored: Restored) {
     // A subtree caught mid-restart comes back running: its children start again anyway.
     const status = s.status === 'RESTARTING' ? 'RUNNING' : s.status;
     p.context = { ...p.context, status, restartTimes: s.restartTimes, streak: s.streak, escalatedAt: s.escalatedAt };
-    p.value = status;
+    p.value = status === 'RUNNING' ? { RUNNING: 'steady' } : status;
   }
   for (const [name, child] of Object.entries(p.children ?? {})) {
     if (child.src === 'supervisor') overlaySupervisor(child.snapshot, restored);
