@@ -1,9 +1,9 @@
 // One agent: its circuit breaker and its lifecycle, as two parallel regions.
 // Pure: times arrive in events; the runtime supplies the delays (deadline minus now).
 import { assign, emit, sendParent, setup } from 'xstate';
-import type { AgentLifecycle, BreakerOptions, CircuitState, TransitionFact } from '../src/types.ts';
+import type { AgentLifecycle, BreakerOptions, CircuitState, RestartType, TransitionFact } from '../src/types.ts';
 
-export type RestartType = 'permanent' | 'transient' | 'temporary';
+export type { RestartType };
 
 export interface AgentInput {
   name: string;

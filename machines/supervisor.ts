@@ -2,11 +2,11 @@
 // type, intensity) plus backoff. Pure: an exit's time and the jitter's random draw arrive in events.
 import { assign, emit, enqueueActions, not, setup, type AnyActorLogic } from 'xstate';
 import { backoffDelay } from './backoff.ts';
-import type { BackoffOptions, TransitionFact } from '../src/types.ts';
+import type { BackoffOptions, SupervisorStatus, SupervisorStrategy, TransitionFact } from '../src/types.ts';
 import { agentMachine, type AgentEvent as AgentEventOf, type AgentInput, type RestartType } from './agent.ts';
 
-export type RestartStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
-export type SupervisorStatus = 'RUNNING' | 'RESTARTING' | 'ESCALATED' | 'STOPPED';
+export type { SupervisorStatus };
+export type RestartStrategy = SupervisorStrategy;
 
 export type ChildSpec =
   | { kind: 'agent'; name: string; restart: RestartType; input: AgentInput }

@@ -19,6 +19,21 @@ export type CircuitState = (typeof CIRCUIT_STATES)[number];
 export const AGENT_LIFECYCLES = ['STARTING', 'RUNNING', 'RESTARTING', 'STOPPED', 'ESCALATED'] as const;
 export type AgentLifecycle = (typeof AGENT_LIFECYCLES)[number];
 
+/** OTP restart types: whether an exit asks the supervisor for a restart at all. */
+export const RESTART_TYPES = ['permanent', 'transient', 'temporary'] as const;
+export type RestartType = (typeof RESTART_TYPES)[number];
+
+/** OTP restart strategies: which children a crash takes down with it. */
+export const SUPERVISOR_STRATEGIES = ['one_for_one', 'one_for_all', 'rest_for_one'] as const;
+export type SupervisorStrategy = (typeof SUPERVISOR_STRATEGIES)[number];
+
+export const SUPERVISOR_STATUSES = ['RUNNING', 'RESTARTING', 'ESCALATED', 'STOPPED'] as const;
+export type SupervisorStatus = (typeof SUPERVISOR_STATUSES)[number];
+
+/** 'fsync' syncs each journal write, 'write' leaves it to the OS, 'memory' writes nothing. */
+export const DURABILITY_MODES = ['fsync', 'write', 'memory'] as const;
+export type Durability = (typeof DURABILITY_MODES)[number];
+
 export const ERROR_KINDS = [
   'rate_limit',
   'server',
