@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { AgentContext } from '../../machines/agent.ts';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../store/contract.ts';
 import type { AgentState, PersistedState, PersistedTask, SupervisorState, TaskPatch } from '../store/state.ts';
 import { SCHEMA_VERSION } from '../store/state.ts';
 import type { Alert, Clock, TransitionRecord } from '../types.ts';
@@ -42,7 +42,6 @@ export interface PersistenceDeps {
 
 export function createPersistence(deps: PersistenceDeps): Persistence {
   const { store, tasks, agents, logger } = deps;
-  const journal = store.journal;
   let sinceSnapshot = 0;
   let lastSnapshotMs = 0;
   let lastSnapshotEnd = 0;
@@ -98,35 +97,35 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     record(r) {
       if (r.kind === 'task') {
         const entry = tasks.get(r.id);
-        if (entry) journal.append({ r, task: taskPatch(entry, r) });
+        if (entry) store.append({ r, task: taskPatch(entry, r) });
       } else if (r.kind === 'agent') {
         const slot = agents.get(r.id);
-        if (slot) journal.append({ r, agent: agentState(slot.ref.getSnapshot().context) });
+        if (slot) store.append({ r, agent: agentState(slot.ref.getSnapshot().context) });
       } else {
         const sup = deps.supervisor(r.id);
-        if (sup) journal.append({ r, sup: supervisorState(sup) });
+        if (sup) store.append({ r, sup: supervisorState(sup) });
       }
       written();
     },
     alert(a) {
-      journal.append({ a });
+      store.append({ a });
       written();
     },
     heartbeat(id, at, deadlineAt) {
-      journal.append({ hb: { id, at, deadlineAt } });
+      store.append({ hb: { id, at, deadlineAt } });
       written();
     },
     agent(name) {
       const slot = agents.get(name);
-      if (slot) journal.append({ ag: { id: name, state: agentState(slot.ref.getSnapshot().context) } });
+      if (slot) store.append({ ag: { id: name, state: agentState(slot.ref.getSnapshot().context) } });
       written();
     },
     checkpoint(id, attempt, data) {
-      journal.append({ c: { id, attempt, data } });
+      store.append({ c: { id, attempt, data } });
       written();
     },
-    durable: () => journal.durable(),
-    flush: () => journal.flushSync(),
+    durable: () => store.durable(),
+    flush: () => store.flush(),
     snapshot,
     async close() {
       timer.stop();

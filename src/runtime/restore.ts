@@ -5,7 +5,7 @@ import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { PersistedState } from '../store/state.ts';
 import type { Clock } from '../types.ts';
-import { openStore } from '../store/store.ts';
+import { createFileStore } from '../store/file-store.ts';
 import type { AlertBook } from './alerts.ts';
 import type { AgentSlot, Engine } from './engine.ts';
 import { createPersistence, type Persistence } from './persistence.ts';
@@ -25,12 +25,12 @@ export async function openPersistence(d: {
   logger: Logger;
 }): Promise<{ persistence: Persistence; restored: PersistedState }> {
   const { config, tasks, alerts, logger } = d;
-  const store = await openStore(config.dataDir, {
+  const store = createFileStore(config.dataDir, {
     durability: config.durability === 'fsync' ? 'fsync' : 'write',
     maxAlerts: config.maxAlerts,
     onError: (err) => logger.error({ err }, 'journal write failed'),
   });
-  const restored = store.restored;
+  const { state: restored, warnings } = await store.open();
   const persistence = createPersistence({
     store,
     tasks,
@@ -52,7 +52,7 @@ export async function openPersistence(d: {
     tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
   }
   tasks.recount();
-  for (const w of store.warnings) alerts.raise('WARNING', 'store', w);
+  for (const w of warnings) alerts.raise('WARNING', 'store', w);
   return { persistence, restored };
 }
 
