@@ -49,7 +49,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const inspect = config.inspect as Inspect | undefined;
   const persist = config.persist && config.durability !== 'memory';
   // Only the error's name: a listener's message may quote task contents.
-  const bus = createRecordBus(now, (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
+  const bus = createRecordBus(now, (r) => onRecord(r), (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
   const tasks = createTaskTable();
   const alerts = createAlertBook({ max: config.maxAlerts, now, notify: config.notify, logger });
   const order = agentOrder(config.supervisor);
@@ -99,15 +99,19 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   });
   const hooks = createAgentHooks({ agents, engine, clock, random, logger });
 
-  // Consumers of the one record, in order: the task table first, so everyone after sees the new state.
-  bus.subscribe((r) => {
-    if (r.kind === 'task') onTaskRecord(r);
-  });
-  bus.subscribe((r) => persistence?.record(r));
-  bus.subscribe((r) => replay.remember(r));
-  bus.subscribe((r) => alerts.fromRecord(r));
-  bus.subscribe((r) => hooks.onRecord(r));
   alerts.onAlert((a) => persistence?.alert(a));
+
+  /**
+   * The runtime's step for each record, before any listener sees it, in this order: the task table
+   * (so every later step sees the new state), dispatch, the journal, the replay ring, alerts, agent hooks.
+   */
+  function onRecord(r: TransitionRecord) {
+    if (r.kind === 'task') onTaskRecord(r);
+    persistence?.record(r);
+    replay.remember(r);
+    alerts.fromRecord(r);
+    hooks.onRecord(r);
+  }
 
   function onTaskRecord(r: TransitionRecord) {
     const entry = tasks.get(r.id);
@@ -115,8 +119,13 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     if (!entry || !context) return;
     tasks.apply(r, context);
     engine.onTaskRecord(r, entry);
-    if (r.to === 'ASSIGNED') engine.enqueue(entry);
+    dispatch(r, entry);
     if (TERMINAL_STATUSES.includes(r.to as TaskStatus)) settle(entry);
+  }
+
+  /** The explicit dispatch step: a task that became ASSIGNED joins its agent's queue. */
+  function dispatch(r: TransitionRecord, entry: TaskEntry) {
+    if (r.to === 'ASSIGNED') engine.enqueue(entry);
   }
 
   function settle(entry: TaskEntry) {
