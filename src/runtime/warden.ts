@@ -13,12 +13,14 @@ import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
-import { every, resolveClock, sleep, type Repeating } from './clock.ts';
+import { resolveClock, sleep } from './clock.ts';
+import { healthOf } from './health.ts';
 import { createLogger } from './logger.ts';
 import type { Persistence } from './persistence.ts';
 import { openPersistence, resumeTasks } from './restore.ts';
 import { createRecordBus } from './record-bus.ts';
 import { createReplay } from './replay.ts';
+import { createRetention } from './retention.ts';
 import { parseSubmit } from './submit.ts';
 import { agentOrder, createSupervisorActor } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
@@ -34,8 +36,6 @@ export interface WardenWiring {
   serve?: Serve;
 }
 
-/** swept task ids remembered for history(); beyond this, the oldest are forgotten */
-const MAX_ARCHIVED = 100_000;
 type Inspect = Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
 
 export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiring: WardenWiring = {}): Warden {
@@ -59,8 +59,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   let state: WardenState = 'idle';
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
-  let sweeper: Repeating | undefined;
-  const archived = new Set<string>();
+  const retention = createRetention({ tasks, clock, retentionMs: config.retentionMs, persist });
+  const archived = retention.archived;
   const servers = new Set<ServerHandle>();
   const replay = createReplay({
     capacity: 10_000,
@@ -164,22 +164,6 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     expired.cancel();
   }
 
-  function sweep() {
-    const cutoff = now() - config.retentionMs;
-    for (const entry of [...tasks.all()]) {
-      if (TERMINAL_STATUSES.includes(entry.context.status) && entry.updatedAt < cutoff) {
-        tasks.remove(entry.id);
-        if (persist) archive(entry.id);
-      }
-    }
-  }
-
-  /** Remembers (a bounded number of) swept ids, so history() reads the journal only for tasks that were there. */
-  function archive(id: string) {
-    archived.add(id);
-    if (archived.size > MAX_ARCHIVED) archived.delete(archived.values().next().value as string);
-  }
-
   function mustGet(id: string): TaskEntry {
     const entry = typeof id === 'string' ? tasks.get(id) : undefined;
     if (!entry) throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
@@ -272,8 +256,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         state = 'running';
         resumeTasks(tasks, agents, engine, live);
         engine.setDispatching(true);
-        sweeper = every(clock, Math.min(60_000, Math.max(1_000, config.retentionMs)), sweep);
-        sweep();
+        retention.start();
       } catch (err) {
         state = 'idle';
         throw err;
@@ -290,7 +273,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         }
         state = 'stopping';
         engine.setDispatching(false);
-        sweeper?.stop();
+        retention.stop();
         await drain();
         for (const entry of tasks.all()) entry.actor?.stop();
         for (const slot of agents.values()) {
@@ -395,23 +378,14 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     },
 
     health() {
-      const agentViews = warden.agents();
-      const breakers = warden.breakers();
-      const sups = supervisorViews();
-      const failing =
-        sups.some((s) => s.status === 'ESCALATED') ||
-        (agentViews.length > 0 && agentViews.every((a) => a.lifecycle === 'ESCALATED' || a.lifecycle === 'STOPPED'));
-      const degraded = breakers.some((b) => b.state === 'OPEN') || agentViews.some((a) => a.lifecycle === 'ESCALATED');
-      return {
-        status: failing ? 'failing' : degraded ? 'degraded' : 'ok',
+      return healthOf({
         state,
-        ready: state === 'running',
         uptimeMs: state === 'idle' ? 0 : now() - startedAt,
-        agents: agentViews,
-        breakers,
-        supervisors: sups,
+        agents: warden.agents(),
+        breakers: warden.breakers(),
+        supervisors: supervisorViews(),
         tasks: { total: tasks.size, inFlight: engine.inFlight(), byStatus: tasks.countByStatus() },
-      };
+      });
     },
 
     breakers() {
