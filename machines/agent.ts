@@ -2,9 +2,9 @@
 // Pure: times arrive in events; the runtime supplies the delays (deadline minus now).
 import { assign, emit, sendParent, setup } from 'xstate';
 import { actorOf } from './human.ts';
-import type { Actor, AgentLifecycle, BreakerOptions, CircuitState, TransitionFact } from '../src/types.ts';
+import type { Actor, AgentLifecycle, BreakerOptions, CircuitState, RestartType, TransitionFact } from '../src/types.ts';
 
-export type RestartType = 'permanent' | 'transient' | 'temporary';
+export type { RestartType };
 
 export interface AgentInput {
   name: string;

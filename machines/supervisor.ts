@@ -1,12 +1,12 @@
 // A supervisor: owns agents and nested supervisors, decides restarts the OTP way (strategy, restart
 // type, intensity) plus backoff. Pure: an exit's time and the jitter's random draw arrive in events.
-import { assign, emit, enqueueActions, setup, type AnyActorLogic } from 'xstate';
-import { backoffDelay } from '../src/policy/backoff.ts';
-import type { BackoffOptions, TransitionFact } from '../src/types.ts';
-import { agentMachine, type AgentInput, type RestartType } from './agent.ts';
+import { assign, emit, enqueueActions, not, setup, type AnyActorLogic } from 'xstate';
+import { backoffDelay } from './backoff.ts';
+import type { BackoffOptions, SupervisorStatus, SupervisorStrategy, TransitionFact } from '../src/types.ts';
+import { agentMachine, type AgentEvent as AgentEventOf, type AgentInput, type RestartType } from './agent.ts';
 
-export type RestartStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
-export type SupervisorStatus = 'RUNNING' | 'RESTARTING' | 'ESCALATED' | 'STOPPED';
+export type { SupervisorStatus };
+export type RestartStrategy = SupervisorStrategy;
 
 export type ChildSpec =
   | { kind: 'agent'; name: string; restart: RestartType; input: AgentInput }
@@ -25,6 +25,14 @@ export interface SupervisorInput {
   nested: boolean;
 }
 
+export interface PendingRestart {
+  /** the child whose crash decided it */
+  child: string;
+  restartAt: number;
+  /** the children it brings back, in start order */
+  children: string[];
+}
+
 export interface SupervisorContext extends SupervisorInput {
   status: SupervisorStatus;
   /** times of restarts inside the intensity window */
@@ -32,6 +40,10 @@ export interface SupervisorContext extends SupervisorInput {
   /** consecutive restarts of each child, for the backoff exponent */
   streak: Record<string, { n: number; lastAt: number }>;
   escalatedAt?: number;
+  /** restarts decided and not yet due, earliest first: deadlines, armed by the provided `restartDelay` */
+  pendingRestarts: PendingRestart[];
+  /** the time of the latest event that carried one: the default delay counts from it (a machine reads no clock) */
+  lastEventAt: number;
   /** when this supervisor, restarted by its parent, comes back */
   restartAt?: number;
   lastRand?: number;
@@ -48,8 +60,6 @@ export type SupervisorEvent =
   | { type: 'HALT'; at: number; restartAt: number }
   /** from the parent: the restart's time has come */
   | { type: 'RESTART_NOW'; at: number }
-  /** to itself, delayed: start the children of one restart, in order */
-  | { type: 'RESTART_DUE'; at: number; children: string[] }
   | { type: 'RESUME' };
 
 export type SupervisorEmitted = { type: 'transition'; fact: TransitionFact };
@@ -90,6 +100,36 @@ function fact(c: SupervisorContext, to: SupervisorStatus, eventType: string, age
   return f;
 }
 
+type ChildEvent = Extract<AgentEventOf, { type: 'RESTART_AT' | 'STOP' | 'HALT' }>;
+
+/** What one restart does, as data: the events to the affected children and the context changes. */
+function restartPlan(
+  c: SupervisorContext,
+  event: Extract<SupervisorEvent, { type: 'CHILD_EXIT' }>,
+  affected: string[],
+): { sends: { to: string; event: ChildEvent }[]; changes: Partial<SupervisorContext> } {
+  const { delay, n } = nextRestartDelay(c, event.child, event.at, event.rand);
+  const restartAt = event.at + delay;
+  const sends = [...affected].reverse().map((to): { to: string; event: ChildEvent } => {
+    if (to === event.child) return { to, event: { type: 'RESTART_AT', restartAt } };
+    if (specOf(c, to)?.restart === 'temporary') return { to, event: { type: 'STOP', at: event.at } };
+    return { to, event: { type: 'HALT', at: event.at, restartAt } };
+  });
+  // One deadline for the whole restart, so its children come back in start order.
+  const children = affected.filter((name) => name === event.child || specOf(c, name)?.restart !== 'temporary');
+  const pendingRestarts = [...c.pendingRestarts, { child: event.child, restartAt, children }].sort((a, b) => a.restartAt - b.restartAt);
+  return {
+    sends,
+    changes: {
+      restartTimes: [...c.restartTimes.filter((t) => t > event.at - c.withinMs), event.at],
+      // Measured from the restart, not the crash: the wait itself is not time spent running.
+      streak: { ...c.streak, [event.child]: { n, lastAt: restartAt } },
+      pendingRestarts,
+      lastEventAt: Math.max(c.lastEventAt, event.at),
+    },
+  };
+}
+
 export const supervisorMachine = setup({
   types: {
     context: {} as SupervisorContext,
@@ -114,19 +154,46 @@ export const supervisorMachine = setup({
     // Children the parent halted wait in RESTARTING (RESTART_NOW); stopped ones take START.
     startChildren: enqueueActions(({ context, event, enqueue }) => {
       const at = 'at' in event ? event.at : (context.restartAt ?? 0);
-      enqueue.assign({ restartTimes: [], streak: {}, escalatedAt: undefined });
+      enqueue.assign({ restartTimes: [], streak: {}, escalatedAt: undefined, pendingRestarts: [] });
       for (const name of names(context)) {
         enqueue.sendTo(name, { type: 'START', at });
         enqueue.sendTo(name, { type: 'RESTART_NOW', at });
       }
     }),
+    // A restart under one OTP strategy (the transition names it, so the inspector shows which one):
+    // the culprit waits for its deadline, the other affected children go down in reverse start order
+    // (a temporary bystander for good, at no cost to intensity, as in OTP), the restart joins the
+    // pending list.
+    restart: enqueueActions(({ context, event, enqueue }, strategy: RestartStrategy) => {
+      if (event.type !== 'CHILD_EXIT') return;
+      const plan = restartPlan(context, event, affectedChildren(strategy, names(context), event.child));
+      // The decision changes the supervisor's state (its intensity window): recorded like any change.
+      enqueue.emit({ type: 'transition', fact: { kind: 'supervisor', id: context.name, from: 'RUNNING', to: 'RUNNING', event: 'RESTART', agent: event.child } });
+      for (const { to, event: e } of plan.sends) enqueue.sendTo(to, e);
+      enqueue.assign(plan.changes);
+    }),
+    // The earliest restart is due: its children come back in start order.
+    restartDue: enqueueActions(({ context, enqueue }) => {
+      const [due, ...rest] = context.pendingRestarts;
+      if (!due) return;
+      for (const name of due.children) enqueue.sendTo(name, { type: 'RESTART_NOW', at: due.restartAt });
+      enqueue.assign({ pendingRestarts: rest, lastEventAt: Math.max(context.lastEventAt, due.restartAt) });
+    }),
   },
   guards: {
     exceeds: ({ context, event }) => event.type === 'CHILD_EXIT' && exceedsIntensity(context, event.at),
+    oneForOne: ({ context }) => context.strategy === 'one_for_one',
+    oneForAll: ({ context }) => context.strategy === 'one_for_all',
+    restForOne: ({ context }) => context.strategy === 'rest_for_one',
+    restartPending: ({ context }) => context.pendingRestarts.length > 0,
+  },
+  delays: {
+    // Default: from the latest event's time; the runtime replaces it with "deadline minus now".
+    restartDelay: ({ context }) => Math.max(0, (context.pendingRestarts[0]?.restartAt ?? 0) - context.lastEventAt),
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input }) => ({ ...input, status: 'RUNNING', restartTimes: [], streak: {} }),
+  context: ({ input }) => ({ ...input, status: 'RUNNING', restartTimes: [], streak: {}, pendingRestarts: [], lastEventAt: 0 }),
   initial: 'RUNNING',
   entry: enqueueActions(({ context, enqueue }) => {
     for (const child of context.children) {
@@ -148,41 +215,23 @@ export const supervisorMachine = setup({
             target: 'ESCALATED',
             actions: ['stopChildren', assign(({ event }) => ({ escalatedAt: event.at, lastRand: event.rand }))],
           },
-          {
-            actions: enqueueActions(({ context, event, enqueue }) => {
-              const { delay, n } = nextRestartDelay(context, event.child, event.at, event.rand);
-              const restartAt = event.at + delay;
-              enqueue.assign({
-                restartTimes: [...context.restartTimes.filter((t) => t > event.at - context.withinMs), event.at],
-                // Measured from the restart, not the crash: the wait itself is not time spent running.
-                streak: { ...context.streak, [event.child]: { n, lastAt: restartAt } },
-              });
-              // The decision changes the supervisor's state (its intensity window): recorded like any change.
-              enqueue.emit({
-                type: 'transition',
-                fact: { kind: 'supervisor', id: context.name, from: 'RUNNING', to: 'RUNNING', event: 'RESTART', agent: event.child },
-              });
-              const affected = affectedChildren(context.strategy, names(context), event.child);
-              // Survivors go down in reverse start order; a temporary bystander for good, at no cost to intensity (OTP).
-              for (const name of [...affected].reverse()) {
-                if (name === event.child) enqueue.sendTo(name, { type: 'RESTART_AT', restartAt });
-                else if (specOf(context, name)?.restart === 'temporary') enqueue.sendTo(name, { type: 'STOP', at: event.at });
-                else enqueue.sendTo(name, { type: 'HALT', at: event.at, restartAt });
-              }
-              // One timer for the whole restart, so its children come back in start order.
-              const children = affected.filter((n) => n === event.child || specOf(context, n)?.restart !== 'temporary');
-              enqueue.raise({ type: 'RESTART_DUE', at: restartAt, children }, { delay: delay, id: `restart:${event.child}:${event.at}` });
-            }),
-          },
+          { guard: 'oneForOne', target: '.restarting', actions: { type: 'restart', params: 'one_for_one' } },
+          { guard: 'oneForAll', target: '.restarting', actions: { type: 'restart', params: 'one_for_all' } },
+          { guard: 'restForOne', target: '.restarting', actions: { type: 'restart', params: 'rest_for_one' } },
         ],
-        RESTART_DUE: {
-          actions: enqueueActions(({ event, enqueue }) => {
-            for (const name of event.children) enqueue.sendTo(name, { type: 'RESTART_NOW', at: event.at });
-          }),
-        },
         HALT: {
           target: 'RESTARTING',
-          actions: ['stopChildren', assign(({ event }) => ({ restartAt: event.restartAt, escalatedAt: event.at }))],
+          actions: ['stopChildren', assign(({ event }) => ({ restartAt: event.restartAt, escalatedAt: event.at, pendingRestarts: [] }))],
+        },
+      },
+      initial: 'steady',
+      states: {
+        steady: {},
+        // Restarts decided and waiting for their deadline; re-entered (re-armed) on each new one and on RESUME.
+        restarting: {
+          always: { guard: not('restartPending'), target: 'steady' },
+          after: { restartDelay: { target: 'restarting', reenter: true, actions: 'restartDue' } },
+          on: { RESUME: { target: 'restarting', reenter: true } },
         },
       },
     },

@@ -1,10 +1,19 @@
 // Warden's public API. Users import from here and nowhere else.
-export { createWarden } from './runtime/warden.ts';
-export type { Warden, WardenOptions, Health, SupervisorView, WardenState, ListenOptions } from './runtime/warden.ts';
-export type { ActionOptions } from './runtime/human.ts';
-export type { ServerHandle } from './http/server.ts';
-export type { ListQuery } from './runtime/tasks.ts';
-export type { SubmitRequest } from './runtime/submit.ts';
+// It is the one file above the HTTP layer (besides the CLI): it wires listen() to the control plane,
+// so the runtime below never imports a transport.
+import type { WardenConfig } from './config.ts';
+import { serveWarden } from './http/server.ts';
+import type { Warden, WardenOptions } from './runtime/warden-api.ts';
+import { createWarden as createRuntime } from './runtime/warden.ts';
+
+/** A warden whose listen() serves the HTTP control plane. */
+export function createWarden(config: WardenConfig, opts: WardenOptions = {}): Warden {
+  return createRuntime(config, opts, { serve: serveWarden });
+}
+
+export type { Warden, WardenOptions, Health, SupervisorView, WardenState, ListenOptions, ServerHandle } from './api.ts';
+export type { ListQuery, SubmitRequest } from './api.ts';
+export type { ActionOptions } from './api.ts';
 export type {
   WardenConfig,
   AgentConfig,
@@ -21,6 +30,8 @@ export { backoffDelay } from './policy/backoff.ts';
 export { WardenError, ConfigError, isWardenError } from './errors.ts';
 export type { WardenErrorCode } from './errors.ts';
 export * from './types.ts';
+export { SimulatedClock, type SimulatedClockOptions } from './runtime/simulated-clock.ts';
+export { realClock } from './runtime/clock.ts';
 export { taskMachine } from '../machines/task.ts';
 export { agentMachine } from '../machines/agent.ts';
 export { supervisorMachine } from '../machines/supervisor.ts';

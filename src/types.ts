@@ -19,6 +19,21 @@ export type CircuitState = (typeof CIRCUIT_STATES)[number];
 export const AGENT_LIFECYCLES = ['STARTING', 'RUNNING', 'RESTARTING', 'STOPPED', 'ESCALATED'] as const;
 export type AgentLifecycle = (typeof AGENT_LIFECYCLES)[number];
 
+/** OTP restart types: whether an exit asks the supervisor for a restart at all. */
+export const RESTART_TYPES = ['permanent', 'transient', 'temporary'] as const;
+export type RestartType = (typeof RESTART_TYPES)[number];
+
+/** OTP restart strategies: which children a crash takes down with it. */
+export const SUPERVISOR_STRATEGIES = ['one_for_one', 'one_for_all', 'rest_for_one'] as const;
+export type SupervisorStrategy = (typeof SUPERVISOR_STRATEGIES)[number];
+
+export const SUPERVISOR_STATUSES = ['RUNNING', 'RESTARTING', 'ESCALATED', 'STOPPED'] as const;
+export type SupervisorStatus = (typeof SUPERVISOR_STATUSES)[number];
+
+/** 'fsync' syncs each journal write, 'write' leaves it to the OS, 'memory' writes nothing. */
+export const DURABILITY_MODES = ['fsync', 'write', 'memory'] as const;
+export type Durability = (typeof DURABILITY_MODES)[number];
+
 export const ERROR_KINDS = [
   'rate_limit',
   'server',
@@ -152,4 +167,30 @@ export interface AgentView {
   concurrency: number;
   external: boolean;
   lastExit?: { at: string; reason: string };
+}
+
+/** A timer handle, as the clock that armed it returns it. */
+export type TimerHandle = unknown;
+
+/**
+ * Where the runtime reads time and arms timers: every part takes this one object, so a test or a
+ * simulator can drive time (SimulatedClock) instead of waiting for it. Its shape is a superset of
+ * XState's `Clock`, so actors' delayed transitions run on it too.
+ */
+export interface Clock {
+  /** milliseconds since the epoch */
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The roles of the control plane's tokens, weakest first. */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** One operator's token. A single plain `token` option counts as `{ name: 'admin', role: 'admin' }`. */
+export interface NamedToken {
+  name: string;
+  token: string;
+  role: Role;
 }

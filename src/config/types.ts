@@ -2,7 +2,8 @@
 // resolveConfig() (./resolve.ts) hands the runtime once every default is filled in.
 
 import type { Logger } from 'pino';
-import type { Alert, BackoffOptions, BreakerOptions, TaskError } from '../types.ts';
+import type { Alert, BackoffOptions, BreakerOptions, Durability, RestartType, SupervisorStrategy, TaskError } from '../types.ts';
+import { DURABILITY_MODES, RESTART_TYPES, SUPERVISOR_STRATEGIES } from '../types.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // What the caller passes
@@ -42,10 +43,8 @@ export interface AgentHandle {
   exited?: Promise<unknown>;
 }
 
-export type RestartType = 'permanent' | 'transient' | 'temporary';
+export type { RestartType, SupervisorStrategy, Durability };
 export type ShutdownSetting = number | 'brutal_kill' | 'infinity';
-export type SupervisorStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
-export type Durability = 'fsync' | 'write' | 'memory';
 
 export interface AgentConfig {
   /** Runs one attempt in-process. Absent = an external executor: tasks wait IN_PROGRESS for
@@ -256,9 +255,7 @@ export const ROOT_SUPERVISOR_NAME = 'root';
 /** The longest delay a Node.js timer supports; longer ones fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
-export const SUPERVISOR_STRATEGIES: readonly SupervisorStrategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
-export const RESTART_TYPES: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
-export const DURABILITY_MODES: readonly Durability[] = ['fsync', 'write', 'memory'];
+export { SUPERVISOR_STRATEGIES, RESTART_TYPES, DURABILITY_MODES };
 export const JITTER_MODES: readonly BackoffOptions['jitter'][] = ['none', 'full', 'equal', 'decorrelated'];
 
 export const DEFAULT_RECOVERY: readonly string[] = Object.freeze(['retry', 'reassign', 'fallback', 'escalate']);

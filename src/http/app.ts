@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { pino } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Warden } from '../runtime/warden.ts';
+import type { Warden } from '../api.ts';
 import { createAuth } from './auth.ts';
 import { mountDashboard } from './dashboard.ts';
 import { createErrorHandler, notFound } from './errors.ts';
@@ -46,7 +46,7 @@ export function createApp(warden: Warden, opts: HttpOptions = {}): WardenApp {
   app.route('/', metricsRoutes(metrics.registry));
   app.route('/', eventRoutes(hub));
   app.route('/api/agents', agentRoutes(warden));
-  app.route('/api/tasks', taskRoutes(warden));
+  app.route('/api/tasks', taskRoutes(warden, opts.now ?? Date.now));
   app.route('/', whoamiRoutes());
 
   let closed = false;

@@ -1,5 +1,5 @@
 // An external executor's failure report, turned into the plain error the runtime classifies.
-import { parseRetryAfter } from '../policy/retry-after.ts';
+import { parseRetryAfter } from '../api.ts';
 import type { ErrorKind } from '../types.ts';
 
 export interface ReportedFailure {

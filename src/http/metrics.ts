@@ -1,7 +1,7 @@
 // GET /metrics: a prom-client registry of its own, fed by the one source, the TransitionRecords.
 // Gauges of current state (tasks by status, breaker state) are read from the warden at scrape time.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Warden } from '../runtime/warden.ts';
+import { alertLevel, type Warden } from '../api.ts';
 import { TASK_STATUSES, type CircuitState, type TransitionRecord } from '../types.ts';
 import type { LoopLag } from './loop-lag.ts';
 
@@ -120,9 +120,3 @@ export function createMetrics(warden: Warden, lag: LoopLag): Metrics {
   };
 }
 
-/** The same rules as the runtime's alert book: escalations are CRITICAL, an opened circuit a WARNING. */
-function alertLevel(r: TransitionRecord): 'WARNING' | 'CRITICAL' | undefined {
-  if (r.kind === 'agent' && r.to === 'OPEN') return 'WARNING';
-  if (r.to === 'ESCALATED') return 'CRITICAL';
-  return undefined;
-}

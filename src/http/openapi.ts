@@ -3,7 +3,7 @@
 // The route table below is checked against the app's registered routes by test/http/openapi.test.ts.
 import type { Hono } from 'hono';
 import { z } from 'zod';
-import { submitSchema } from '../runtime/submit.ts';
+import { submitSchema } from '../api.ts';
 import { actionBody, alertsQuery, eventsQuery, failureBody, listQuery, outputBody } from './validate.ts';
 
 type Method = 'get' | 'post';

@@ -1,15 +1,9 @@
 // Who may do what: the three roles, the named-token list, and the role each request needs.
 import { WardenError } from '../errors.ts';
 
-export const ROLES = ['viewer', 'operator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type NamedToken, type Role } from '../types.ts';
 
-/** One operator's token. A single plain `token` option counts as `{ name: 'admin', role: 'admin' }`. */
-export interface NamedToken {
-  name: string;
-  token: string;
-  role: Role;
-}
+export { ROLES, type NamedToken, type Role };
 
 /** Who a request comes from, once its token matched (`anonymous` admin when no token is configured). */
 export interface Principal {

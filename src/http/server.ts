@@ -2,7 +2,7 @@
 import type { Server } from 'node:http';
 import { createAdaptorServer } from '@hono/node-server';
 import { WardenError } from '../errors.ts';
-import type { Warden } from '../runtime/warden.ts';
+import type { ServerHandle, Warden } from '../api.ts';
 import { createApp } from './app.ts';
 import type { HttpOptions } from './types.ts';
 
@@ -17,14 +17,7 @@ export interface ServeOptions extends HttpOptions {
   graceMs?: number;
 }
 
-export interface ServerHandle {
-  url: string;
-  port: number;
-  hostname: string;
-  server: Server;
-  /** ends SSE streams, stops accepting, cuts what is left after the grace period; safe to call twice */
-  close(): Promise<void>;
-}
+export type { ServerHandle };
 
 export async function serveWarden(warden: Warden, opts: ServeOptions): Promise<ServerHandle> {
   const hostname = opts.hostname ?? '127.0.0.1';

@@ -3,7 +3,7 @@
 import type { Context } from 'hono';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
 import type { Logger } from 'pino';
-import type { Warden } from '../runtime/warden.ts';
+import type { Warden } from '../api.ts';
 import type { TransitionRecord } from '../types.ts';
 import { HttpError } from './errors.ts';
 import type { HttpOptions } from './types.ts';

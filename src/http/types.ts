@@ -14,6 +14,8 @@ export interface HttpOptions {
   dataDir?: string;
   /** Records after `seq`, oldest first, for an SSE `Last-Event-ID` resume; absent → live events only. */
   replay?: (afterSeq: number) => Promise<TransitionRecord[]> | TransitionRecord[];
+  /** The warden's clock, for times in request bodies (a Retry-After date). @defaultValue Date.now */
+  now?: () => number;
   /** Where 5xx causes are logged. @defaultValue pino() at level 'info' */
   logger?: Logger;
 }

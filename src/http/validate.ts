@@ -1,8 +1,8 @@
 // zod at the edge: a failed parse becomes a 400 naming the field, and the schemas for queries and bodies.
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { inputMessage } from '../config/messages.ts';
-import { parseRetryAfter } from '../policy/retry-after.ts';
+import { inputMessage } from '../api.ts';
+import { parseRetryAfter } from '../api.ts';
 import { ERROR_KINDS, TASK_STATUSES } from '../types.ts';
 import { HttpError } from './errors.ts';
 
@@ -67,7 +67,8 @@ export const outputBody = z.object({ output: z.unknown().optional(), reason }).s
 /** seconds (a number or a numeric string) or an HTTP-date, as in a Retry-After header */
 const retryAfter = z
   .union([z.number().finite().min(0), z.string().min(1).max(64)])
-  .refine((v) => parseRetryAfter(v, Date.now()) !== undefined, 'must be seconds or an HTTP-date');
+  // Whether it parses does not depend on the time (a past date is 0 ms), so no clock is read here.
+  .refine((v) => parseRetryAfter(v, 0) !== undefined, 'must be seconds or an HTTP-date');
 
 export const failureBody = z
   .object({

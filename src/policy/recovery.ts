@@ -1,52 +1,15 @@
 // The recovery protocol: strategies registered by name, run as a chain per task type.
 // The engine only knows this file; a new strategy plugs in through createRecoveryRegistry.
 import { ConfigError } from '../errors.ts';
-import type { AgentLifecycle, CircuitState, TaskError } from '../types.ts';
-import type { RetryDecision } from './decide.ts';
+import type { TaskError } from '../types.ts';
+import type { Decision, RecoveryContext, RecoveryStrategy, RecoveryTask } from './protocol.ts';
 import { degradeStrategy } from './strategies/degrade.ts';
 import { escalateStrategy } from './strategies/escalate.ts';
 import { fallbackStrategy } from './strategies/fallback.ts';
 import { reassignStrategy } from './strategies/reassign.ts';
 import { retryStrategy } from './strategies/retry.ts';
 
-export interface RecoveryTask {
-  id: string;
-  type: string;
-  agent: string;
-  input: unknown;
-  attempts: number;
-  maxRetries: number;
-  checkpoint?: unknown;
-}
-
-export interface AgentInfo {
-  name: string;
-  role: string;
-  fallback?: string;
-  circuit: CircuitState;
-  lifecycle: AgentLifecycle;
-}
-
-export interface RecoveryContext {
-  /** what the per-kind rule (decideRetry) says for this failure */
-  retry: RetryDecision;
-  agent(name: string): AgentInfo | undefined;
-  /** names of agents with the same role as `name`, excluding `name`, in config order */
-  peers(name: string): string[];
-  /** the task type's degrade function, if configured */
-  degrade?: (task: RecoveryTask, error: TaskError) => unknown;
-}
-
-export type Decision =
-  | { action: 'retry'; agent: string; delayMs: number; timeoutMs?: number; strategy: string }
-  | { action: 'degrade'; output: unknown; strategy: string }
-  | { action: 'escalate'; reason: string; strategy: string };
-
-export interface RecoveryStrategy {
-  readonly name: string;
-  /** a Decision takes the task; undefined passes it to the next strategy of the chain */
-  recover(task: RecoveryTask, error: TaskError, ctx: RecoveryContext): Decision | undefined | Promise<Decision | undefined>;
-}
+export type { AgentInfo, Decision, RecoveryContext, RecoveryStrategy, RecoveryTask } from './protocol.ts';
 
 export type StrategyErrorListener = (name: string, err: unknown) => void;
 

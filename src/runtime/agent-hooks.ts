@@ -3,7 +3,8 @@
 // Starts and stop() calls run one at a time across the tree, in the order their records came (a
 // nested supervisor's restart is one step of its parent's, as in OTP where a start blocks the parent).
 import type { Logger } from 'pino';
-import type { TransitionRecord } from '../types.ts';
+import type { Clock, TransitionRecord } from '../types.ts';
+import { sleep } from './clock.ts';
 import type { AgentSlot, Engine } from './engine.ts';
 
 export interface AgentHooks {
@@ -29,11 +30,12 @@ const DOWN = new Set(['STOPPED', 'RESTARTING', 'ESCALATED']);
 export function createAgentHooks(deps: {
   agents: Map<string, AgentSlot>;
   engine: Engine;
-  now: () => number;
+  clock: Clock;
   random: () => number;
   logger: Logger;
 }): AgentHooks {
-  const { agents, engine, now, logger } = deps;
+  const { agents, engine, clock, logger } = deps;
+  const now = () => clock.now();
   const lives = new Map<string, Incarnation>();
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
@@ -120,10 +122,9 @@ export function createAgentHooks(deps: {
       await call;
       return;
     }
-    let timer: NodeJS.Timeout | undefined;
-    const abandoned = new Promise<'abandoned'>((resolve) => (timer = setTimeout(() => resolve('abandoned'), mode)));
-    const outcome = await Promise.race([call.then(() => 'stopped' as const), abandoned]);
-    clearTimeout(timer);
+    const wait = sleep(clock, mode);
+    const outcome = await Promise.race([call.then(() => 'stopped' as const), wait.done.then(() => 'abandoned' as const)]);
+    wait.cancel();
     if (outcome === 'abandoned') logger.warn({ agent: name, shutdownMs: mode }, 'agent stop abandoned after shutdownMs');
   }
 

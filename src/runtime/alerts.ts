@@ -75,6 +75,11 @@ export function createAlertBook(opts: {
   return book;
 }
 
+/** The one alert rule (alertFor below): an opened circuit or an operator's action is a WARNING, any escalation CRITICAL. */
+export function alertLevel(r: TransitionRecord): AlertLevel | undefined {
+  return alertFor(r)?.level;
+}
+
 /** The last `n` items; `slice(-n)` would return them all for n = 0. */
 function newest<T>(items: readonly T[], n: number): T[] {
   return n > 0 ? items.slice(-n) : [];

@@ -1,7 +1,7 @@
 // Runs one attempt of an in-process agent: builds its ctx, calls run(), reports how it ended.
 import type { Logger } from 'pino';
 import type { RunContext, RunFn } from '../config.ts';
-import type { Usage } from '../types.ts';
+import type { TimerHandle, Usage } from '../types.ts';
 import type { TaskEntry } from './tasks.ts';
 
 export interface Attempt {
@@ -13,7 +13,7 @@ export interface Attempt {
   startedAt: number;
   usage: Usage;
   timeoutMs?: number;
-  timer?: NodeJS.Timeout;
+  timer?: TimerHandle;
   /** made the first time the agent reads ctx.signal: most attempts never do */
   controller?: AbortController;
   aborted?: { reason: unknown };

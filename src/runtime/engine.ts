@@ -1,22 +1,23 @@
 // Carries out what the task machines decide: queues assigned tasks per agent, admits them through
 // the agent's breaker and slots, runs attempts, turns their outcomes into events.
 import type { Logger } from 'pino';
-import type { AnyActorRef } from 'xstate';
-import { admits, admitsCall, type AgentContext, type CallOutcome } from '../../machines/agent.ts';
+import type { ActorRefFrom } from 'xstate';
+import { admits, admitsCall, type AgentContext, type agentMachine, type CallOutcome } from '../../machines/agent.ts';
 import type { TaskDecision } from '../../machines/task.ts';
 import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
 import { classifyError } from '../policy/classify.ts';
 import { decideRetry } from '../policy/decide.ts';
 import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrategy } from '../policy/recovery.ts';
-import type { ErrorKind, TaskError, TransitionRecord } from '../types.ts';
+import type { Clock, ErrorKind, TaskError, TransitionRecord } from '../types.ts';
 import { abortAttempt, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
+import { unref } from './clock.ts';
 import type { Queue } from './queue.ts';
 import { stackedRetryWarning } from './stacked-retries.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
 export interface AgentSlot {
   cfg: ResolvedAgentConfig;
-  ref: AnyActorRef;
+  ref: ActorRefFrom<typeof agentMachine>;
   queue: Queue<string>;
   /** ids of tasks with an attempt in flight on this agent */
   running: Set<string>;
@@ -37,7 +38,7 @@ export interface EngineDeps {
   tasks: TaskTable;
   agents: Map<string, AgentSlot>;
   strategies: ReadonlyMap<string, RecoveryStrategy>;
-  now: () => number;
+  clock: Clock;
   random: () => number;
   logger: Logger;
   /** the task's actor, revived from its context if it has none (a waiting task may rest without one) */
@@ -71,7 +72,8 @@ export interface Engine {
 }
 
 export function createEngine(deps: EngineDeps): Engine {
-  const { tasks, agents, now, logger } = deps;
+  const { tasks, agents, clock, logger } = deps;
+  const now = () => clock.now();
   const warnStackedRetries = stackedRetryWarning(logger);
   const attempts = new Map<string, Attempt>();
   // An agent that answers synchronously would otherwise recurse pump → complete → pump once per queued task.
@@ -86,7 +88,7 @@ export function createEngine(deps: EngineDeps): Engine {
   let dispatching = false;
 
   function agentContext(slot: AgentSlot): AgentContext {
-    return slot.ref.getSnapshot().context as AgentContext;
+    return slot.ref.getSnapshot().context;
   }
 
   function pump(name: string) {
@@ -158,10 +160,11 @@ export function createEngine(deps: EngineDeps): Engine {
     attempts.set(c.id, attempt);
     slot.running.add(c.id);
     if (!run) return;
-    attempt.timer = setTimeout(() => {
-      void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
-    }, timeoutMs);
-    attempt.timer.unref?.();
+    attempt.timer = unref(
+      clock.setTimeout(() => {
+        void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
+      }, timeoutMs),
+    );
     runAttempt(run, entry, attempt, hooks);
   }
 
@@ -180,7 +183,7 @@ export function createEngine(deps: EngineDeps): Engine {
   function release(attempt: Attempt, kind: ErrorKind | undefined) {
     attempts.delete(attempt.taskId);
     if (idleWaiters.length > 0 && runningHere() === 0) for (const w of idleWaiters.splice(0)) w();
-    if (attempt.timer) clearTimeout(attempt.timer);
+    if (attempt.timer !== undefined) clock.clearTimeout(attempt.timer);
     const slot = agents.get(attempt.agent);
     if (!slot) return;
     slot.running.delete(attempt.taskId);

@@ -2,11 +2,12 @@
 import type { Logger } from 'pino';
 import type { AgentContext } from '../../machines/agent.ts';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
-import type { Store } from '../store/store.ts';
+import type { Store } from '../store/contract.ts';
 import type { AgentState, PersistedState, PersistedTask, SupervisorState, TaskPatch } from '../store/state.ts';
 import { SCHEMA_VERSION } from '../store/state.ts';
 import type { ArchiveGeneration } from '../store/archive-index.ts';
-import type { Alert, TransitionRecord } from '../types.ts';
+import type { Alert, Clock, TransitionRecord } from '../types.ts';
+import { every } from './clock.ts';
 import type { AgentSlot } from './engine.ts';
 import type { TaskEntry, TaskTable } from './tasks.ts';
 
@@ -34,7 +35,7 @@ export interface PersistenceDeps {
   archive(): ArchiveGeneration[];
   /** the seq of the last record published */
   seq(): number;
-  now: () => number;
+  clock: Clock;
   logger: Logger;
   snapshotEvery: number;
   snapshotIntervalMs: number;
@@ -42,17 +43,16 @@ export interface PersistenceDeps {
 
 export function createPersistence(deps: PersistenceDeps): Persistence {
   const { store, tasks, agents, logger } = deps;
-  const journal = store.journal;
   let sinceSnapshot = 0;
   let lastSnapshotMs = 0;
   let lastSnapshotEnd = 0;
-  const timer = setInterval(() => {
+  const timer = every(deps.clock, deps.snapshotIntervalMs, () => {
     if (sinceSnapshot > 0) void snapshot();
-  }, deps.snapshotIntervalMs);
-  timer.unref();
+  });
 
   function snapshot(): Promise<void> {
     sinceSnapshot = 0;
+    // The snapshot's cost is real work measured on the real timer, whatever clock the runtime runs on.
     const started = performance.now();
     return store
       .snapshot((n) => buildState(n))
@@ -68,7 +68,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       schemaVersion: SCHEMA_VERSION,
       n,
       seq: deps.seq(),
-      savedAt: deps.now(),
+      savedAt: deps.clock.now(),
       tasks: {},
       agents: {},
       supervisors: {},
@@ -78,7 +78,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     for (const e of tasks.all()) {
       out.tasks[e.id] = persistedTask(e);
     }
-    for (const [name, slot] of agents) out.agents[name] = agentState(slot.ref.getSnapshot().context as AgentContext);
+    for (const [name, slot] of agents) out.agents[name] = agentState(slot.ref.getSnapshot().context);
     for (const name of deps.supervisorNames) {
       const sup = deps.supervisor(name);
       if (sup) out.supervisors[name] = supervisorState(sup);
@@ -98,38 +98,38 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     record(r) {
       if (r.kind === 'task') {
         const entry = tasks.get(r.id);
-        if (entry) journal.append({ r, task: taskPatch(entry, r) });
+        if (entry) store.append({ r, task: taskPatch(entry, r) });
       } else if (r.kind === 'agent') {
         const slot = agents.get(r.id);
-        if (slot) journal.append({ r, agent: agentState(slot.ref.getSnapshot().context as AgentContext) });
+        if (slot) store.append({ r, agent: agentState(slot.ref.getSnapshot().context) });
       } else {
         const sup = deps.supervisor(r.id);
-        if (sup) journal.append({ r, sup: supervisorState(sup) });
+        if (sup) store.append({ r, sup: supervisorState(sup) });
       }
       written();
     },
     alert(a) {
-      journal.append({ a });
+      store.append({ a });
       written();
     },
     heartbeat(id, at, deadlineAt) {
-      journal.append({ hb: { id, at, deadlineAt } });
+      store.append({ hb: { id, at, deadlineAt } });
       written();
     },
     agent(name) {
       const slot = agents.get(name);
-      if (slot) journal.append({ ag: { id: name, state: agentState(slot.ref.getSnapshot().context as AgentContext) } });
+      if (slot) store.append({ ag: { id: name, state: agentState(slot.ref.getSnapshot().context) } });
       written();
     },
     checkpoint(id, attempt, data) {
-      journal.append({ c: { id, attempt, data } });
+      store.append({ c: { id, attempt, data } });
       written();
     },
-    durable: () => journal.durable(),
-    flush: () => journal.flushSync(),
+    durable: () => store.durable(),
+    flush: () => store.flush(),
     snapshot,
     async close() {
-      clearInterval(timer);
+      timer.stop();
       await snapshot();
       await store.close();
     },

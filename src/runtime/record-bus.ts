@@ -1,4 +1,5 @@
-// Stamps each machine fact with seq and time and hands the record to every consumer in order.
+// Stamps each machine fact with seq and time, runs the runtime's own step on it (one function, its
+// order written out there), then hands it to the listeners (users, the HTTP layer), whose order does not matter.
 import type { TransitionFact, TransitionRecord } from '../types.ts';
 
 export type RecordListener = (record: TransitionRecord) => void;
@@ -12,7 +13,7 @@ export interface RecordBus {
   resumeAt(seq: number): void;
 }
 
-export function createRecordBus(now: () => number, onListenerError: (err: unknown) => void): RecordBus {
+export function createRecordBus(now: () => number, step: RecordListener, onListenerError: (err: unknown) => void): RecordBus {
   const listeners = new Set<RecordListener>();
   let seq = 0;
   // A listener may cause another record (a record of one actor moves another). That one waits until
@@ -21,6 +22,11 @@ export function createRecordBus(now: () => number, onListenerError: (err: unknow
   let delivering = false;
 
   function deliver(record: TransitionRecord) {
+    try {
+      step(record);
+    } catch (err) {
+      onListenerError(err);
+    }
     for (const listener of listeners) {
       try {
         listener(record);

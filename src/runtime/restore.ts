@@ -5,7 +5,8 @@ import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import type { PersistedState } from '../store/state.ts';
-import { openStore } from '../store/store.ts';
+import type { Clock } from '../types.ts';
+import { createFileStore } from '../store/file-store.ts';
 import type { AlertBook } from './alerts.ts';
 import type { AgentSlot, Engine } from './engine.ts';
 import { createPersistence, type Persistence } from './persistence.ts';
@@ -21,16 +22,16 @@ export async function openPersistence(d: {
   archive: ArchiveIndex;
   bus: RecordBus;
   supervisor: (name: string) => SupervisorContext | undefined;
-  now: () => number;
+  clock: Clock;
   logger: Logger;
 }): Promise<{ persistence: Persistence; restored: PersistedState }> {
   const { config, tasks, alerts, logger } = d;
-  const store = await openStore(config.dataDir, {
+  const store = createFileStore(config.dataDir, {
     durability: config.durability === 'fsync' ? 'fsync' : 'write',
     maxAlerts: config.maxAlerts,
     onError: (err) => logger.error({ err }, 'journal write failed'),
   });
-  const restored = store.restored;
+  const { state: restored, warnings } = await store.open();
   const persistence = createPersistence({
     store,
     tasks,
@@ -40,19 +41,19 @@ export async function openPersistence(d: {
     alerts: () => alerts.list(config.maxAlerts),
     archive: () => d.archive.toJSON(),
     seq: () => d.bus.seq,
-    now: d.now,
+    clock: d.clock,
     logger,
     snapshotEvery: config.snapshotEvery,
     snapshotIntervalMs: config.snapshotIntervalMs,
   });
   d.bus.resumeAt(restored.seq);
   alerts.load(restored.alerts);
-  d.archive.load(restored.archive ?? [], restored.archived ?? [], d.now());
+  d.archive.load(restored.archive ?? [], restored.archived ?? [], d.clock.now());
   for (const [id, t] of Object.entries(restored.tasks)) {
     tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
   }
   tasks.recount();
-  for (const w of store.warnings) alerts.raise('WARNING', 'store', w);
+  for (const w of warnings) alerts.raise('WARNING', 'store', w);
   return { persistence, restored };
 }
 

@@ -5,7 +5,8 @@
 import type { ResolvedConfig } from '../config.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import { pruneSegments } from '../store/journal.ts';
-import { TERMINAL_STATUSES } from '../types.ts';
+import { TERMINAL_STATUSES, type Clock } from '../types.ts';
+import { every, type Repeating } from './clock.ts';
 import type { TaskEntry, TaskTable } from './tasks.ts';
 
 export interface Retention {
@@ -15,6 +16,9 @@ export interface Retention {
   load(): void;
   /** the time rule, archive and segment pruning; run from time to time */
   sweep(): void;
+  /** after a restore: load(), a sweep now, then a sweep every min(60 s, max(1 s, finishedInMemoryMs)) on the clock */
+  start(): void;
+  stop(): void;
   /** how many finished tasks are in memory */
   readonly finishedInMemory: number;
 }
@@ -25,9 +29,10 @@ export function createRetention(d: {
   archive: ArchiveIndex;
   /** the data dir, when tasks are persisted */
   dataDir: string | undefined;
-  now: () => number;
+  clock: Clock;
 }): Retention {
-  const { config, tasks, archive } = d;
+  const { config, tasks, archive, clock } = d;
+  let timer: Repeating | undefined;
   // Insertion order is settle order: the oldest finished task is always first.
   const finished = new Map<string, TaskEntry>();
   const segmentTimes = new Map<string, number | undefined>();
@@ -47,7 +52,15 @@ export function createRetention(d: {
     }
   }
 
-  return {
+  const retention: Retention = {
+    start() {
+      retention.load();
+      timer = every(clock, Math.min(60_000, Math.max(1_000, config.finishedInMemoryMs)), () => retention.sweep());
+      retention.sweep();
+    },
+    stop() {
+      timer?.stop();
+    },
     settled(entry) {
       finished.delete(entry.id);
       finished.set(entry.id, entry);
@@ -59,7 +72,7 @@ export function createRetention(d: {
       evictByCount();
     },
     sweep() {
-      const at = d.now();
+      const at = clock.now();
       const cutoff = at - maxAgeMs();
       for (const entry of finished.values()) {
         if (entry.updatedAt >= cutoff) break;
@@ -73,4 +86,5 @@ export function createRetention(d: {
       return finished.size;
     },
   };
+  return retention;
 }

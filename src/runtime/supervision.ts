@@ -1,10 +1,10 @@
 // Creates the supervisor actor and its agent children, overlaying state restored from disk.
-import { createActor, type AnyActorLogic, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
+import { createActor, type ActorRefFrom, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { agentMachine, type AgentContext } from '../../machines/agent.ts';
 import { supervisorMachine, type ChildSpec, type SupervisorContext, type SupervisorInput } from '../../machines/supervisor.ts';
 import type { ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
 import type { AgentState, SupervisorState } from '../store/state.ts';
-import type { TransitionFact } from '../types.ts';
+import type { Clock, TransitionFact } from '../types.ts';
 import type { AgentSlot } from './engine.ts';
 import { createQueue } from './queue.ts';
 
@@ -44,6 +44,11 @@ export function supervisorInput(config: ResolvedConfig, s: ResolvedSupervisorCon
   };
 }
 
+/** How many levels of supervisors sit below `s` (0 when all its children are agents). */
+export function treeDepth(s: ResolvedSupervisorConfig): number {
+  return Math.max(0, ...s.children.map((c) => (typeof c === 'string' ? 0 : 1 + treeDepth(c))));
+}
+
 /** Every supervisor's name, the root first, parents before children. */
 export function supervisorNames(s: ResolvedSupervisorConfig): string[] {
   return [s.name, ...s.children.flatMap((c) => (typeof c === 'string' ? [] : supervisorNames(c)))];
@@ -51,25 +56,31 @@ export function supervisorNames(s: ResolvedSupervisorConfig): string[] {
 
 export function createSupervisorActor(opts: {
   config: ResolvedConfig;
-  now: () => number;
+  clock: Clock;
   inspect?: Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
   publish: (fact: TransitionFact) => void;
   restored?: Restored;
 }) {
-  const { config, now } = opts;
+  const { config, clock } = opts;
+  const now = () => clock.now();
   const agent = agentMachine.provide({
     delays: {
       openDelay: ({ context }) => remaining(context.openUntil, now),
       restartDelay: ({ context }) => remaining(context.restartAt, now),
     },
   });
-  const machine = supervisorMachine.provide({ actors: { agent } });
-  // Nested supervisors run this same machine: it is filled in here because a machine cannot name itself.
-  (machine.implementations.actors as Record<string, AnyActorLogic>).supervisor = machine;
+  // Nested supervisors run this same machine. A machine cannot name itself, so each level is provided
+  // the level below it, as deep as the configured tree (no implementation is mutated after creation).
+  const leaf = supervisorMachine.provide({
+    actors: { agent },
+    delays: { restartDelay: ({ context }) => remaining(context.pendingRestarts[0]?.restartAt, now) },
+  });
+  let machine = leaf;
+  for (let d = treeDepth(config.supervisor); d > 0; d--) machine = leaf.provide({ actors: { supervisor: machine } });
   const input = supervisorInput(config, config.supervisor, false);
-  const fresh = createActor(machine, { input });
+  const fresh = createActor(machine, { input, clock });
   const snapshot = opts.restored ? overlay(fresh.getPersistedSnapshot(), opts.restored) : undefined;
-  const actor = createActor(machine, { input, inspect: opts.inspect, snapshot });
+  const actor = createActor(machine, { input, inspect: opts.inspect, snapshot, clock });
   actor.on('transition', (e) => opts.publish(e.fact));
   const sups = supervisorNames(config.supervisor);
   actor.start();
@@ -79,9 +90,9 @@ export function createSupervisorActor(opts: {
   const order = agentOrder(config.supervisor);
   const slots = new Map<string, AgentSlot>();
   for (const name of order) {
-    const ref = actor.system.get(`agent:${name}`) as AnyActorRef | undefined;
+    const ref = actor.system.get(`agent:${name}`);
     const cfg = config.agents[name];
-    if (!cfg || !ref) continue;
+    if (!cfg || !isAgentRef(ref)) continue;
     ref.on('transition', (e: { fact: TransitionFact }) => opts.publish(e.fact));
     slots.set(name, { cfg, ref, queue: createQueue<string>(), running: new Set() });
   }
@@ -93,11 +104,22 @@ export function createSupervisorActor(opts: {
       opts.publish({ kind: 'agent', id: name, from: null, to: 'STARTING', event: 'INIT', agent: name });
     }
   }
-  const contextOf = (name: string) =>
-    (actor.system.get(`supervisor:${name}`) ?? (name === config.supervisor.name ? actor : undefined))?.getSnapshot().context as
-      | SupervisorContext
-      | undefined;
+  const contextOf = (name: string): SupervisorContext | undefined => {
+    if (name === config.supervisor.name) return actor.getSnapshot().context;
+    const ref = actor.system.get(`supervisor:${name}`);
+    return isSupervisorRef(ref) ? ref.getSnapshot().context : undefined;
+  };
   return { actor, slots, order, supervisors: sups, contextOf };
+}
+
+/** The system's registry is untyped; an agent child is the one spawned from the `agent` source. */
+function isAgentRef(ref: AnyActorRef | undefined): ref is ActorRefFrom<typeof agentMachine> {
+  return ref !== undefined && ref.src === 'agent';
+}
+
+/** A nested supervisor is the child spawned from the `supervisor` source. */
+function isSupervisorRef(ref: AnyActorRef | undefined): ref is ActorRefFrom<typeof supervisorMachine> {
+  return ref !== undefined && ref.src === 'supervisor';
 }
 
 interface PersistedChild {
@@ -121,7 +143,7 @@ function overlaySupervisor(p: PersistedChild['snapshot'], restored: Restored) {
     // A subtree caught mid-restart comes back running: its children start again anyway.
     const status = s.status === 'RESTARTING' ? 'RUNNING' : s.status;
     p.context = { ...p.context, status, restartTimes: s.restartTimes, streak: s.streak, escalatedAt: s.escalatedAt };
-    p.value = status;
+    p.value = status === 'RUNNING' ? { RUNNING: 'steady' } : status;
   }
   for (const [name, child] of Object.entries(p.children ?? {})) {
     if (child.src === 'supervisor') overlaySupervisor(child.snapshot, restored);

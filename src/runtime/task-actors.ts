@@ -2,7 +2,7 @@
 // or for a task that waited without an actor). The runtime's clock supplies the machine's delays.
 import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import { taskMachine, type TaskContext, type TaskInput } from '../../machines/task.ts';
-import type { TransitionFact } from '../types.ts';
+import type { Clock, TransitionFact } from '../types.ts';
 import { remaining } from './supervision.ts';
 import type { TaskActor } from './tasks.ts';
 
@@ -14,12 +14,13 @@ export interface TaskActors {
 }
 
 export function createTaskActors(opts: {
-  now: () => number;
+  clock: Clock;
   inspect?: Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
   publish: (fact: TransitionFact) => void;
   onDeadline: (id: string, attempt: number) => void;
 }): TaskActors {
-  const { now, inspect } = opts;
+  const { clock, inspect } = opts;
+  const now = () => clock.now();
   const machine = taskMachine.provide({
     delays: {
       retryDelay: ({ context }) => remaining(context.retryAt, now),
@@ -34,7 +35,7 @@ export function createTaskActors(opts: {
   }
 
   return {
-    create: (input) => wire(createActor(machine, { input, inspect }), input.id),
+    create: (input) => wire(createActor(machine, { input, inspect, clock }), input.id),
     revive(context) {
       // IN_PROGRESS rests in `untimed`; RESUME re-enters its check and arms the deadline if there is one.
       const value =
@@ -44,7 +45,7 @@ export function createTaskActors(opts: {
             ? { RETRY_WAIT: 'waiting' }
             : context.status;
       const snapshot = machine.resolveState({ value, context });
-      return wire(createActor(machine, { snapshot, input: context, inspect }), context.id).start();
+      return wire(createActor(machine, { snapshot, input: context, inspect, clock }), context.id).start();
     },
   };
 }

@@ -15,7 +15,7 @@ export interface SupervisorView {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function agentContextOf(slot: AgentSlot): AgentContext {
-  return slot.ref.getSnapshot().context as AgentContext;
+  return slot.ref.getSnapshot().context;
 }
 
 export function breakerView(name: string, slot: AgentSlot, now: number): BreakerView {

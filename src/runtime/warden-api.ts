@@ -1,13 +1,44 @@
 // The public shape of a Warden: what createWarden() returns and the options it takes.
-import type { NamedToken } from '../http/roles.ts';
-import type { ServerHandle } from '../http/server.ts';
-import type { AgentView, Alert, BreakerView, TaskStatus, TaskView, TransitionRecord } from '../types.ts';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { AgentView, Alert, BreakerView, Clock, NamedToken, TaskStatus, TaskView, TransitionRecord } from '../types.ts';
 import type { ActionOptions } from './human.ts';
 import type { SubmitRequest } from './submit.ts';
 import type { ListQuery } from './tasks.ts';
 import type { SupervisorView } from './views.ts';
 
 export type { SupervisorView, ActionOptions };
+
+/** A running control plane, as listen() returns it. */
+export interface ServerHandle {
+  url: string;
+  port: number;
+  hostname: string;
+  server: Server;
+  /** ends SSE streams, stops accepting, cuts what is left after the grace period; safe to call twice */
+  close(): Promise<void>;
+}
+
+/** What listen() hands the transport: the caller's options plus what only the runtime knows. */
+export interface ServeRequest {
+  port?: number;
+  hostname?: string;
+  token?: string;
+  tokens?: readonly NamedToken[];
+  dataDir?: string;
+  replay: (afterSeq: number) => TransitionRecord[];
+  /** the newest record's seq, so the event stream can tell a Last-Event-ID ahead of it */
+  lastSeq: () => number;
+  /** the warden's clock, for times the transport reads */
+  now: () => number;
+  logger: Logger;
+}
+
+/**
+ * Serves a warden on a socket. The runtime knows no transport: the entry (src/index.ts) hands it
+ * the HTTP control plane's serveWarden, so the runtime never imports src/http.
+ */
+export type Serve = (warden: Warden, req: ServeRequest) => Promise<ServerHandle>;
 export type WardenState = 'idle' | 'restoring' | 'running' | 'stopping' | 'stopped';
 
 export interface Health {
@@ -72,7 +103,13 @@ export interface ListenOptions {
 }
 
 export interface WardenOptions {
-  /** the clock; tests may pass a fake one. @defaultValue Date.now */
+  /**
+   * Where time is read and every timer armed (retry waits, open circuits, restarts, attempt timeouts,
+   * drain, snapshots, retention). A SimulatedClock runs a day of traffic in seconds.
+   * @defaultValue the real clock (Date.now and Node's timers)
+   */
+  clock?: Clock;
+  /** only the time, on real timers; `clock` wins when both are given. @defaultValue Date.now */
   now?: () => number;
   /** the random draw for jitter. @defaultValue Math.random */
   random?: () => number;

@@ -1,8 +1,8 @@
 // createWarden(): wires config, machines, engine, agent hooks, alerts and the store into the public API
 // (its shape is in warden-api.ts).
 import { randomUUID } from 'node:crypto';
-import type { InspectionEvent, Observer, SnapshotFrom } from 'xstate';
-import type { AgentEvent, agentMachine } from '../../machines/agent.ts';
+import type { InspectionEvent, Observer } from 'xstate';
+import type { AgentEvent } from '../../machines/agent.ts';
 import type { TaskContext, TaskEvent } from '../../machines/task.ts';
 import { resolveConfig, type ResolvedSupervisorConfig, type WardenConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
@@ -15,8 +15,9 @@ import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
-import { serveWarden, type ServerHandle } from '../http/server.ts';
 import { actorFrom } from './human.ts';
+import { resolveClock, sleep } from './clock.ts';
+import { healthOf } from './health.ts';
 import { createLogger } from './logger.ts';
 import type { Persistence } from './persistence.ts';
 import { openPersistence, resumeTasks } from './restore.ts';
@@ -29,24 +30,30 @@ import { createTaskActors } from './task-actors.ts';
 import { createTaskTable, taskView, type TaskEntry } from './tasks.ts';
 import { createTracing, currentTraceparent } from './tracing.ts';
 import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
-import type { Health, ListenOptions, Warden, WardenOptions, WardenState } from './warden-api.ts';
+import type { Health, ListenOptions, Serve, ServerHandle, Warden, WardenOptions, WardenState } from './warden-api.ts';
 
-export type { Health, ListenOptions, Warden, WardenOptions, WardenState, SupervisorView };
+export type { Health, ListenOptions, Serve, ServerHandle, Warden, WardenOptions, WardenState, SupervisorView };
 
-type AgentSnapshot = SnapshotFrom<typeof agentMachine>;
+/** How the runtime reaches what lies above it; the entry (src/index.ts) fills it in. */
+export interface WardenWiring {
+  /** serves listen(); without it listen() refuses */
+  serve?: Serve;
+}
+
 type Inspect = Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
 
-export function createWarden(input: WardenConfig, opts: WardenOptions = {}): Warden {
+export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiring: WardenWiring = {}): Warden {
   const custom = (input as { recoveryStrategies?: Record<string, RecoveryStrategy> } | undefined)?.recoveryStrategies ?? {};
   const strategies = createRecoveryRegistry(Object.fromEntries(Object.values(custom).map((s) => [s.name, s])));
   const config = resolveConfig(input, { strategyNames: [...strategies.keys()] });
-  const now = opts.now ?? Date.now;
+  const clock = resolveClock(opts);
+  const now = () => clock.now();
   const random = opts.random ?? Math.random;
   const logger = config.logger ?? createLogger();
   const inspect = config.inspect as Inspect | undefined;
   const persist = config.persist && config.durability !== 'memory';
   // Only the error's name: a listener's message may quote task contents.
-  const bus = createRecordBus(now, (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
+  const bus = createRecordBus(now, (r) => onRecord(r), (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
   const tasks = createTaskTable();
   const alerts = createAlertBook({ max: config.maxAlerts, now, notify: config.notify, logger });
   const order = agentOrder(config.supervisor);
@@ -56,7 +63,6 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
   let state: WardenState = 'idle';
   let startedAt = 0;
   let stopping: Promise<void> | undefined;
-  let sweeper: NodeJS.Timeout | undefined;
   const archive = createArchiveIndex();
   const servers = new Set<ServerHandle>();
   const replay = createReplay({
@@ -66,7 +72,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
   });
 
   const actors = createTaskActors({
-    now,
+    clock,
     inspect,
     publish: (fact) => bus.publish(fact),
     onDeadline: (id, attempt) => {
@@ -87,38 +93,48 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     tasks,
     agents,
     strategies,
-    now,
+    clock,
     random,
     logger,
     live,
     onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
     onAgentChange: (name) => persistence?.agent(name),
   });
-  const hooks = createAgentHooks({ agents, engine, now, random, logger });
+  const hooks = createAgentHooks({ agents, engine, clock, random, logger });
 
-  // Consumers of the one record, in order: the task table first, so everyone after sees the new state.
-  bus.subscribe((r) => {
-    if (r.kind === 'task') onTaskRecord(r);
-  });
-  bus.subscribe((r) => persistence?.record(r));
-  bus.subscribe((r) => replay.remember(r));
-  bus.subscribe((r) => alerts.fromRecord(r));
-  bus.subscribe((r) => hooks.onRecord(r));
   const tracing = createTracing((id) => tasks.get(id)?.context);
-  bus.subscribe((r) => tracing.onRecord(r));
   alerts.onAlert((a) => persistence?.alert(a));
+
+  /**
+   * The runtime's step for each record, before any listener sees it, in this order: the task table
+   * (so every later step sees the new state), dispatch, the journal, the replay ring, alerts, agent hooks,
+   * tracing.
+   */
+  function onRecord(r: TransitionRecord) {
+    if (r.kind === 'task') onTaskRecord(r);
+    persistence?.record(r);
+    replay.remember(r);
+    alerts.fromRecord(r);
+    hooks.onRecord(r);
+    tracing.onRecord(r);
+  }
 
   function onTaskRecord(r: TransitionRecord) {
     const entry = tasks.get(r.id);
-    const context = entry?.actor?.getSnapshot().context as TaskContext | undefined;
+    const context = entry?.actor?.getSnapshot().context;
     if (!entry || !context) return;
     tasks.apply(r, context);
     engine.onTaskRecord(r, entry);
-    if (r.to === 'ASSIGNED') engine.enqueue(entry);
+    dispatch(r, entry);
     if (TERMINAL_STATUSES.includes(r.to as TaskStatus)) {
       settle(entry);
       retention.settled(entry);
     }
+  }
+
+  /** The explicit dispatch step: a task that became ASSIGNED joins its agent's queue. */
+  function dispatch(r: TransitionRecord, entry: TaskEntry) {
+    if (r.to === 'ASSIGNED') engine.enqueue(entry);
   }
 
   function settle(entry: TaskEntry) {
@@ -141,7 +157,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
       archive,
       bus,
       supervisor: (name) => supervisor?.contextOf(name),
-      now,
+      clock,
       logger,
     });
     persistence = opened.persistence;
@@ -152,13 +168,12 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
    *  (and, with a data dir, fails as a crash on the next start). */
   async function drain() {
     if (config.drainMs <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<void>((resolve) => (timer = setTimeout(resolve, config.drainMs)));
-    await Promise.race([engine.idle(), expired]);
-    clearTimeout(timer);
+    const expired = sleep(clock, config.drainMs);
+    await Promise.race([engine.idle(), expired.done]);
+    expired.cancel();
   }
 
-  const retention = createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, now });
+  const retention = createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock });
 
   /** A finished task that left memory, read back from the journal (undefined when it never was, or is past retention). */
   function fromDisk(id: unknown): TaskEntry | undefined {
@@ -210,7 +225,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     mustRun();
     const slot = mustAgent(name);
     const e = event(now());
-    const snapshot = slot.ref.getSnapshot() as AgentSnapshot;
+    const snapshot = slot.ref.getSnapshot();
     if (!snapshot.can(e)) {
       const lifecycle = snapshot.context.lifecycle;
       throw new WardenError('invalid_transition', `cannot ${what} agent ${name} while it is ${lifecycle}`, { agent: name, lifecycle });
@@ -244,7 +259,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         const restored = await restore();
         const created = createSupervisorActor({
           config,
-          now,
+          clock,
           inspect,
           publish: (fact) => bus.publish(fact),
           restored: persist ? { agents: restored.agents, supervisors: restored.supervisors } : undefined,
@@ -255,14 +270,12 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         if (persist) for (const slot of agents.values()) slot.ref.send({ type: 'RESUME' });
         // Children start in order: each start() settles before the next begins.
         for (const name of order) {
-          if ((agents.get(name)?.ref.getSnapshot() as AgentSnapshot | undefined)?.context.lifecycle === 'STARTING') await hooks.start(name);
+          if (agents.get(name)?.ref.getSnapshot().context.lifecycle === 'STARTING') await hooks.start(name);
         }
         state = 'running';
         resumeTasks(tasks, agents, engine, live);
         engine.setDispatching(true);
-        retention.load();
-        sweeper = setInterval(() => retention.sweep(), Math.min(60_000, Math.max(1_000, config.finishedInMemoryMs))).unref();
-        retention.sweep();
+        retention.start();
       } catch (err) {
         state = 'idle';
         throw err;
@@ -279,7 +292,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         }
         state = 'stopping';
         engine.setDispatching(false);
-        clearInterval(sweeper);
+        retention.stop();
         await drain();
         for (const entry of tasks.all()) entry.actor?.stop();
         for (const slot of agents.values()) {
@@ -385,24 +398,15 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     },
 
     health() {
-      const agentViews = warden.agents();
-      const breakers = warden.breakers();
-      const sups = supervisorViews();
-      const failing =
-        sups.some((s) => s.status === 'ESCALATED') ||
-        (agentViews.length > 0 && agentViews.every((a) => a.lifecycle === 'ESCALATED' || a.lifecycle === 'STOPPED'));
-      const degraded = breakers.some((b) => b.state === 'OPEN') || agentViews.some((a) => a.lifecycle === 'ESCALATED');
-      return {
-        status: failing ? 'failing' : degraded ? 'degraded' : 'ok',
+      return healthOf({
         state,
-        ready: state === 'running',
         uptimeMs: state === 'idle' ? 0 : now() - startedAt,
-        agents: agentViews,
-        breakers,
-        supervisors: sups,
+        agents: warden.agents(),
+        breakers: warden.breakers(),
+        supervisors: supervisorViews(),
         tasks: { total: tasks.size, inFlight: engine.inFlight(), byStatus: tasks.countByStatus() },
         ...(persist && state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
-      };
+      });
     },
 
     breakers() {
@@ -438,7 +442,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
     replay: (afterSeq) => replay.since(afterSeq),
 
     async listen(o = {}) {
-      const handle = await serveWarden(warden, {
+      if (!wiring.serve) throw new WardenError('invalid_config', 'listen() needs the HTTP control plane: create the warden through the package entry');
+      const handle = await wiring.serve(warden, {
         port: o.port,
         hostname: o.hostname,
         // Named tokens alone guard the API; a single token (given, configured or from the env) joins them as an admin.
@@ -447,6 +452,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}): War
         lastSeq: () => bus.seq,
         dataDir: persist ? config.dataDir : undefined,
         replay: (seq) => replay.since(seq),
+        now,
         logger,
       });
       servers.add(handle);

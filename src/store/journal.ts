@@ -3,10 +3,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WardenError } from '../errors.ts';
-import { AGENT_LIFECYCLES, CIRCUIT_STATES, TASK_STATUSES } from '../types.ts';
+import { AGENT_LIFECYCLES, CIRCUIT_STATES, SUPERVISOR_STATUSES, TASK_STATUSES, type Durability as DurabilityMode } from '../types.ts';
 import type { JournalLine } from './state.ts';
 
-export type Durability = 'write' | 'fsync';
+/** what the journal itself does: 'memory' never opens one */
+export type Durability = Exclude<DurabilityMode, 'memory'>;
 type Unnumbered = JournalLine extends infer L ? (L extends JournalLine ? Omit<L, 'n'> : never) : never;
 
 export const LIVE_JOURNAL = 'journal.jsonl';
@@ -244,7 +245,7 @@ function stateProblem(kind: string, s: unknown): string | undefined {
       return `names an agent lifecycle the machines do not have: ${JSON.stringify(o.lifecycle)}`;
     }
   }
-  if (kind === 'supervisor' && !['RUNNING', 'RESTARTING', 'ESCALATED', 'STOPPED'].includes(o.status as string)) {
+  if (kind === 'supervisor' && !(SUPERVISOR_STATUSES as readonly unknown[]).includes(o.status)) {
     return `names a supervisor status the machines do not have: ${JSON.stringify(o.status)}`;
   }
   return undefined;

@@ -6,7 +6,7 @@ import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
-import { AGENT_LIFECYCLES, CIRCUIT_STATES, TASK_STATUSES } from '../types.ts';
+import { AGENT_LIFECYCLES, CIRCUIT_STATES, SUPERVISOR_STATUSES, TASK_STATUSES } from '../types.ts';
 import { emptyState, SCHEMA_VERSION, type PersistedState } from './state.ts';
 
 export const SNAPSHOT_FILE = 'state.json';
@@ -48,7 +48,7 @@ const schema = z.object({
   ),
   supervisors: z.record(
     z.string(),
-    z.looseObject({ status: z.enum(['RUNNING', 'RESTARTING', 'ESCALATED', 'STOPPED']), restartTimes: z.array(z.number()) }),
+    z.looseObject({ status: z.enum(SUPERVISOR_STATUSES), restartTimes: z.array(z.number()) }),
   ),
   alerts: z.array(z.looseObject({ id: z.string(), level: z.enum(['WARNING', 'CRITICAL']) })),
   archived: z.array(z.string()).optional(),

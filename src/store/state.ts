@@ -1,7 +1,7 @@
 // What is persisted: the plain shapes of tasks, agents and the supervisor, the journal line format,
 // and the pure fold that applies a journal line to a persisted state.
 import type { TaskContext } from '../../machines/task.ts';
-import type { AgentLifecycle, Alert, CircuitState, TransitionRecord } from '../types.ts';
+import type { AgentLifecycle, Alert, CircuitState, SupervisorStatus, TransitionRecord } from '../types.ts';
 import type { ArchiveGeneration } from './archive-index.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -30,7 +30,7 @@ export interface AgentState {
 }
 
 export interface SupervisorState {
-  status: 'RUNNING' | 'RESTARTING' | 'ESCALATED' | 'STOPPED';
+  status: SupervisorStatus;
   restartTimes: number[];
   streak: Record<string, { n: number; lastAt: number }>;
   escalatedAt?: number;

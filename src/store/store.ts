@@ -1,4 +1,5 @@
 // Opens a data directory: restores snapshot + journal into one state, then keeps writing both.
+// The runtime reaches it through the Store contract (contract.ts, file-store.ts), not directly.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WardenError } from '../errors.ts';
@@ -6,7 +7,7 @@ import { journalFiles, LIVE_JOURNAL, openJournal, readJournalFile, type Durabili
 import { readSnapshot, writeSnapshot } from './snapshot.ts';
 import { applyLine, type PersistedState } from './state.ts';
 
-export interface Store {
+export interface DataDir {
   /** the state restored at open */
   readonly restored: PersistedState;
   /** what restore skipped or repaired (a torn last journal line) */
@@ -17,7 +18,7 @@ export interface Store {
   close(): Promise<void>;
 }
 
-export async function openStore(dir: string, opts: { durability: Durability; maxAlerts: number; onError: (err: unknown) => void }): Promise<Store> {
+export async function openDataDir(dir: string, opts: { durability: Durability; maxAlerts: number; onError: (err: unknown) => void }): Promise<DataDir> {
   ensureWritableDir(dir);
   const unlock = lock(dir);
   let restored: PersistedState;

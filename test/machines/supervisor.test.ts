@@ -15,6 +15,12 @@ import type { AgentLifecycle, BackoffOptions, BreakerOptions, TransitionFact } f
 
 type SupervisorActor = Actor<typeof supervisorMachine>;
 
+/** The supervisor's top-level state (RUNNING has substates: steady, or restarting with deadlines pending). */
+function topState(sup: SupervisorActor): string {
+  const value = sup.getSnapshot().value;
+  return typeof value === 'string' ? value : Object.keys(value)[0]!;
+}
+
 const BREAKER: BreakerOptions = { failureThreshold: 1, windowMs: 1000, openMs: 300, halfOpenProbes: 1, successThreshold: 1 };
 const BACKOFF: BackoffOptions = { initialMs: 100, factor: 2, maxMs: 1000, jitter: 'none' };
 
@@ -196,12 +202,12 @@ describe('supervisor: restart intensity', () => {
       h.crash('b');
       h.clock.increment(10);
       h.startAll();
-      expect(h.sup.getSnapshot().value).toBe('RUNNING');
+      expect(topState(h.sup)).toBe('RUNNING');
     }
     h.childFacts.length = 0;
     h.supFacts.length = 0;
     h.crash('b');
-    expect(h.sup.getSnapshot().value).toBe('ESCALATED');
+    expect(topState(h.sup)).toBe('ESCALATED');
     expect(h.sup.getSnapshot().context.escalatedAt).toBe(h.clock.now());
     expect(h.supFacts).toEqual([{ kind: 'supervisor', id: 'root', from: 'RUNNING', to: 'ESCALATED', event: 'CHILD_EXIT' }]);
     expect(lifecycles(h)).toEqual({ a: 'STOPPED', b: 'ESCALATED', c: 'STOPPED' });
@@ -218,9 +224,9 @@ describe('supervisor: restart intensity', () => {
     const h = started({ maxRestarts: 2, withinMs: 1000 });
     h.crash('a');
     h.crash('b');
-    expect(h.sup.getSnapshot().value).toBe('RUNNING');
+    expect(topState(h.sup)).toBe('RUNNING');
     h.crash('c');
-    expect(h.sup.getSnapshot().value).toBe('ESCALATED');
+    expect(topState(h.sup)).toBe('ESCALATED');
     expect(lifecycles(h)).toEqual({ a: 'STOPPED', b: 'STOPPED', c: 'ESCALATED' });
   });
 
@@ -231,7 +237,7 @@ describe('supervisor: restart intensity', () => {
     h.startAll();
     h.clock.increment(89);
     h.crash('b'); // 99 ms after the first: inside
-    expect(h.sup.getSnapshot().value).toBe('ESCALATED');
+    expect(topState(h.sup)).toBe('ESCALATED');
 
     const g = started({ maxRestarts: 1, withinMs: 100, backoff: { ...BACKOFF, initialMs: 10, maxMs: 10 } });
     g.crash('a');
@@ -239,7 +245,7 @@ describe('supervisor: restart intensity', () => {
     g.startAll();
     g.clock.increment(90);
     g.crash('b'); // exactly 100 ms after the first: outside
-    expect(g.sup.getSnapshot().value).toBe('RUNNING');
+    expect(topState(g.sup)).toBe('RUNNING');
   });
 
   const strategyArb = fc.constantFrom<RestartStrategy>('one_for_one', 'one_for_all', 'rest_for_one');
@@ -267,7 +273,7 @@ describe('supervisor: restart intensity', () => {
             expect(h.lifecycle(name)).toBe('RUNNING');
             h.crash(name, c.rand);
             last = at;
-            expect(h.sup.getSnapshot().value).toBe('RUNNING');
+            expect(topState(h.sup)).toBe('RUNNING');
             expect(h.lifecycle(name)).toBe('RESTARTING');
           }
           expect(h.supFacts.every((f) => f.to === 'RUNNING')).toBe(true);
@@ -294,7 +300,7 @@ describe('supervisor: restart intensity', () => {
             const name = h.names[c.child] ?? 'a';
             h.crash(name);
             const last = i === maxRestarts;
-            expect(h.sup.getSnapshot().value).toBe(last ? 'ESCALATED' : 'RUNNING');
+            expect(topState(h.sup)).toBe(last ? 'ESCALATED' : 'RUNNING');
             if (last) {
               expect(h.lifecycle(name)).toBe('ESCALATED');
               for (const other of h.names.filter((n) => n !== name)) expect(h.lifecycle(other)).toBe('STOPPED');
@@ -417,7 +423,7 @@ describe('supervisor: one_for_all and rest_for_one', () => {
   it('STOP stops every child in reverse start order', () => {
     const h = started();
     h.sup.send({ type: 'STOP', at: 0 });
-    expect(h.sup.getSnapshot().value).toBe('STOPPED');
+    expect(topState(h.sup)).toBe('STOPPED');
     expect(pairs(h.childFacts)).toEqual(['c:RUNNING>STOPPED:STOP', 'b:RUNNING>STOPPED:STOP', 'a:RUNNING>STOPPED:STOP']);
     expect(pairs(h.supFacts)).toEqual(['root:RUNNING>STOPPED:STOP']);
   });
@@ -480,7 +486,7 @@ describe('supervisor: transition records', () => {
             expect(f.from).toBe(status);
             status = f.to;
           }
-          expect(status).toBe(h.sup.getSnapshot().value);
+          expect(status).toBe(topState(h.sup));
         },
       ),
       { numRuns: 150 },
@@ -636,5 +642,66 @@ describe('supervisor tree', () => {
     expect(['x', 'y', 'z', 'w'].map((n) => t.status(refs[n] as AnyActorRef).lifecycle)).toEqual(['STARTING', 'STARTING', 'STARTING', 'STARTING']);
     // Not a restart of sub's own: its window stays empty.
     expect((sub.getSnapshot() as { context: { restartTimes: number[] } }).context.restartTimes).toEqual([]);
+  });
+});
+
+describe('supervisor: strategies and restart deadlines in the statechart', () => {
+  it('CHILD_EXIT in RUNNING is four guarded transitions the inspector can draw: exceeds, then one per strategy', () => {
+    const transitions = supervisorMachine.root.states.RUNNING!.on.CHILD_EXIT ?? [];
+    const shown = transitions.map((t) => ({
+      guard: typeof t.guard === 'object' && t.guard && 'type' in t.guard ? t.guard.type : t.guard,
+      params: t.actions.map((a) => (typeof a === 'object' && a && 'params' in a ? a.params : undefined)).filter(Boolean),
+      target: t.target?.map((s) => s.id),
+    }));
+    expect(shown).toEqual([
+      { guard: 'exceeds', params: [], target: ['supervisor.ESCALATED'] },
+      { guard: 'oneForOne', params: ['one_for_one'], target: ['supervisor.RUNNING.restarting'] },
+      { guard: 'oneForAll', params: ['one_for_all'], target: ['supervisor.RUNNING.restarting'] },
+      { guard: 'restForOne', params: ['rest_for_one'], target: ['supervisor.RUNNING.restarting'] },
+    ]);
+  });
+
+  it('keeps each restart as a deadline in context, earliest first, and clears it when it falls due', () => {
+    const h = started({ strategy: 'one_for_one', backoff: { initialMs: 100, factor: 4, maxMs: 10_000, jitter: 'none' } });
+    h.crash('a'); // a: 100 ms
+    h.clock.increment(10);
+    h.crash('b'); // b: 100 ms, due at 110
+    expect(h.sup.getSnapshot().context.pendingRestarts).toEqual([
+      { child: 'a', restartAt: 100, children: ['a'] },
+      { child: 'b', restartAt: 110, children: ['b'] },
+    ]);
+    expect(h.sup.getSnapshot().matches({ RUNNING: 'restarting' })).toBe(true);
+    h.clock.increment(90);
+    expect(h.sup.getSnapshot().context.pendingRestarts.map((p) => p.child)).toEqual(['b']);
+    expect(h.lifecycle('a')).toBe('STARTING');
+    h.clock.increment(10);
+    expect(h.sup.getSnapshot().context.pendingRestarts).toEqual([]);
+    expect(h.sup.getSnapshot().matches({ RUNNING: 'steady' })).toBe(true);
+    expect(h.lifecycle('b')).toBe('STARTING');
+  });
+
+  it('arms its timer through the provided restartDelay (the runtime computes deadline minus now)', () => {
+    const clock = new SimulatedClock();
+    const asked: number[] = [];
+    const machine = supervisorMachine.provide({
+      delays: {
+        restartDelay: ({ context }) => {
+          const due = context.pendingRestarts[0]?.restartAt ?? 0;
+          asked.push(due);
+          return 5; // whatever the runtime says is left
+        },
+      },
+    });
+    const sup = createActor(machine, {
+      clock,
+      input: { name: 'root', strategy: 'one_for_one', maxRestarts: 3, withinMs: 5000, backoff: BACKOFF, resetBackoffAfterMs: 60_000, nested: false, children: [agentSpec('a')] },
+    }).start();
+    const a = sup.getSnapshot().children.a!;
+    a.send({ type: 'STARTED', at: 0 });
+    a.send({ type: 'EXITED', at: 0, reason: 'boom', crash: true, rand: 0.5 });
+    expect(asked).toEqual([100]);
+    clock.increment(5);
+    expect(sup.getSnapshot().context.pendingRestarts).toEqual([]);
+    sup.stop();
   });
 });

@@ -7,7 +7,7 @@ import { isWardenError } from '../../src/index.ts';
 import { journalFiles, openJournal, readJournalFile, segmentName } from '../../src/store/journal.ts';
 import { readSnapshot, writeSnapshot } from '../../src/store/snapshot.ts';
 import { applyLine, emptyState, type JournalLine, type PersistedState, type TaskPatch } from '../../src/store/state.ts';
-import { openStore } from '../../src/store/store.ts';
+import { openDataDir as openStore } from '../../src/store/store.ts';
 import type { Alert, TaskStatus, TransitionRecord } from '../../src/types.ts';
 import { tmpDir, turns, useStoreHarness } from './helpers.ts';
 

@@ -1,7 +1,6 @@
 // Agents: list, one, and the operator's restart / stop / start.
 import { Hono } from 'hono';
-import type { Warden } from '../../runtime/warden.ts';
-import type { ActionOptions } from '../../runtime/human.ts';
+import type { ActionOptions, Warden } from '../../api.ts';
 import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
 import { actionBody, parseOr400 } from '../validate.ts';

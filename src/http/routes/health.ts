@@ -2,7 +2,7 @@
 import { statfs } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Hono } from 'hono';
-import type { Warden } from '../../runtime/warden.ts';
+import type { Warden } from '../../api.ts';
 import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
 import type { LoopLag } from '../loop-lag.ts';

@@ -1,9 +1,8 @@
 // Tasks: submit, list, read, history, the operator's commands and an external executor's callbacks.
 import { Hono } from 'hono';
 import { WardenError } from '../../errors.ts';
-import { submitSchema } from '../../runtime/submit.ts';
-import type { ActionOptions } from '../../runtime/human.ts';
-import type { Warden } from '../../runtime/warden.ts';
+import { submitSchema } from '../../api.ts';
+import type { ActionOptions, Warden } from '../../api.ts';
 import type { TaskView } from '../../types.ts';
 import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
@@ -11,7 +10,7 @@ import { HttpError } from '../errors.ts';
 import { toReportedError } from '../failure.ts';
 import { actionBody, failureBody, listQuery, outputBody, parseOr400, queryOf } from '../validate.ts';
 
-export function taskRoutes(warden: Warden): Hono {
+export function taskRoutes(warden: Warden, now: () => number): Hono {
   const r = new Hono();
 
   r.post('/', async (c) => {
@@ -60,7 +59,7 @@ export function taskRoutes(warden: Warden): Hono {
 
   r.post('/:id/failure', async (c) => {
     const body = parseOr400(failureBody, await readJson(c), 'body');
-    return c.json(await warden.reportFailure(c.req.param('id'), toReportedError(body.error, Date.now())));
+    return c.json(await warden.reportFailure(c.req.param('id'), toReportedError(body.error, now())));
   });
 
   return r;

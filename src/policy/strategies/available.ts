@@ -1,5 +1,5 @@
 // Who can take a task right now, and the retry decision the agent-picking strategies share.
-import type { AgentInfo, Decision, RecoveryContext } from '../recovery.ts';
+import type { AgentInfo, Decision, RecoveryContext } from '../protocol.ts';
 
 /** Stopped or given-up agents run nothing; an open circuit rejects calls until it half-opens. */
 export function isAvailable(agent: AgentInfo | undefined): agent is AgentInfo {

@@ -1,6 +1,6 @@
 // Graceful degradation: the task type's degrade function supplies a lesser result that counts
 // as a success (`degraded: true`), whether or not the error was retryable.
-import type { Decision, RecoveryStrategy } from '../recovery.ts';
+import type { Decision, RecoveryStrategy } from '../protocol.ts';
 
 export const degradeStrategy: RecoveryStrategy = {
   name: 'degrade',

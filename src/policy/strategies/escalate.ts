@@ -1,5 +1,5 @@
 // Hand the task to a human. Always decides, so it belongs at the end of a chain.
-import type { RecoveryStrategy } from '../recovery.ts';
+import type { RecoveryStrategy } from '../protocol.ts';
 
 export const escalateStrategy: RecoveryStrategy = {
   name: 'escalate',

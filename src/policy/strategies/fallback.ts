@@ -1,5 +1,5 @@
 // Hand the task to the fallback agent configured for its current agent.
-import type { RecoveryStrategy } from '../recovery.ts';
+import type { RecoveryStrategy } from '../protocol.ts';
 import { availableFallback, retryOn } from './available.ts';
 
 export const fallbackStrategy: RecoveryStrategy = {

@@ -1,5 +1,5 @@
 // Fail-and-reassign: hand the task to the first available agent of the same role.
-import type { RecoveryStrategy } from '../recovery.ts';
+import type { RecoveryStrategy } from '../protocol.ts';
 import { firstAvailablePeer, retryOn } from './available.ts';
 
 export const reassignStrategy: RecoveryStrategy = {

@@ -1,6 +1,6 @@
 // Retry on the same agent. Also taken when nobody else could run the task: a task behind an
 // open circuit then waits for its own agent instead of escalating.
-import type { RecoveryStrategy } from '../recovery.ts';
+import type { RecoveryStrategy } from '../protocol.ts';
 import { availableFallback, firstAvailablePeer, isAvailable, retryOn } from './available.ts';
 
 export const retryStrategy: RecoveryStrategy = {
