@@ -332,13 +332,13 @@ describe('supervisor: the intensity window edge', () => {
             h.clock.set(first + 2 * k);
             h.startAll();
             h.crash(name);
-            expect(h.sup.getSnapshot().value).toBe('RUNNING');
+            expect(topState(h.sup)).toBe('RUNNING');
           }
           // one more exactly at the edge where the first crash leaves the window
           h.clock.set(first + withinMs + delta);
           h.startAll();
           h.crash(name);
-          expect(h.sup.getSnapshot().value).toBe(delta < 0 ? 'ESCALATED' : 'RUNNING');
+          expect(topState(h.sup)).toBe(delta < 0 ? 'ESCALATED' : 'RUNNING');
         },
       ),
       { numRuns: 150 },
