@@ -47,6 +47,8 @@ export interface EngineDeps {
   onCheckpoint(taskId: string, attempt: number, data: unknown): void;
   /** journals an agent whose breaker counted a failure without changing state */
   onAgentChange(agent: string): void;
+  /** resolves once the journal holds what was recorded so far (undefined without a journal) */
+  durable?(): Promise<void> | undefined;
 }
 
 export interface Engine {
@@ -165,7 +167,14 @@ export function createEngine(deps: EngineDeps): Engine {
         void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
       }, timeoutMs),
     );
-    runAttempt(run, entry, attempt, hooks);
+    // User code may have side effects: it runs only once the journal knows this attempt began, so a
+    // kill -9 before that point leaves no trace of it to run twice under the same attempt number.
+    const written = deps.durable?.();
+    if (!written) return runAttempt(run, entry, attempt, hooks);
+    written.then(
+      () => attempts.get(c.id) === attempt && runAttempt(run, entry, attempt, hooks),
+      (err: unknown) => void fail(c.id, number, err),
+    );
   }
 
   const hooks: AttemptHooks = {

@@ -99,6 +99,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     live,
     onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
     onAgentChange: (name) => persistence?.agent(name),
+    durable: () => persistence?.durable(),
   });
   const hooks = createAgentHooks({ agents, engine, clock, random, logger });
 
