@@ -9,12 +9,15 @@
 // Durability (bench/durability.ts, bench/restore.ts): BENCH_DUR_TASKS (tasks per durable no-op run,
 // default 5000), BENCH_DUR_FAIL_TASKS (default half of that), BENCH_DUR_RUNS (default 3),
 // BENCH_RESTORE_LIVE (live tasks for the RSS and restore figures, default 100000).
+// BullMQ peer (bench/bullmq.ts): the same durable task counts against Redis at BENCH_REDIS_HOST:BENCH_REDIS_PORT
+// (default 127.0.0.1:6379); skipped with one line when Redis is not reachable.
 // BENCH_QUICK=1 shrinks every default (a smoke run, figures rough).
 import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createActor, fromPromise, setup, toPromise } from 'xstate';
 import { createWarden, type Warden } from '../src/index.ts';
+import { bullmqPeer } from './bullmq.ts';
 import { lifecycleDurability, restoreInChild } from './durability.ts';
 import { workload, type Variant } from './workload.ts';
 import { fmtBytes, fmtRate, fmtRatio, gc, gcSource, median, nowMs, settle, table } from './util.ts';
@@ -307,7 +310,10 @@ async function main() {
 
   // Durability (issue 4): lifecycle rates with the journal, then RSS and restore in a child process.
   await settle();
-  await lifecycleDurability({ tasks: DUR_TASKS, failTasks: DUR_FAIL_TASKS, batch: BATCH, runs: DUR_RUNS });
+  // The peer first, on an idle process, then Warden's durable rates as ratios to it.
+  const peer = await bullmqPeer({ tasks: DUR_TASKS, failTasks: DUR_FAIL_TASKS, runs: DUR_RUNS });
+  await settle();
+  await lifecycleDurability({ tasks: DUR_TASKS, failTasks: DUR_FAIL_TASKS, batch: BATCH, runs: DUR_RUNS, peer });
   await restoreInChild(RESTORE_LIVE);
 
   console.log(`\nTotal bench time: ${((nowMs() - started) / 1000).toFixed(1)} s`);

@@ -16,7 +16,7 @@ export interface AgentInput {
 export interface AgentContext extends AgentInput {
   circuit: CircuitState;
   lifecycle: AgentLifecycle;
-  /** times of counted failures inside the window (CLOSED only) */
+  /** times of counted failures, oldest first, at most failureThreshold − 1 of them (CLOSED only) */
   failures: number[];
   /** HALF_OPEN bookkeeping; `epoch` tells a probe from a call admitted before the circuit last changed */
   epoch: number;
@@ -55,6 +55,29 @@ export function admits(c: AgentContext): boolean {
   if (c.lifecycle !== 'RUNNING') return false;
   if (c.circuit === 'CLOSED') return true;
   return c.circuit === 'HALF_OPEN' && c.probes < c.breaker.halfOpenProbes;
+}
+
+// The failure window. A CLOSED circuit never holds failureThreshold counted failures: the one that would
+// reach it opens the circuit, and entering CLOSED clears the list. So the list is bounded by the threshold,
+// not by the window or the load, and times arrive in order. That keeps the window exact to the millisecond
+// (the tests pin its edges at -1/0/+1 ms), which fixed rolling buckets (opossum's) cannot: a bucket that
+// straddles the window edge would count failures that are out, or drop ones still in.
+
+/** Whether one more failure at `at` makes failureThreshold inside the window: one element read, O(1). */
+export function tripsAt(failures: readonly number[], at: number, breaker: BreakerOptions): boolean {
+  const need = breaker.failureThreshold - 1;
+  if (need <= 0) return true;
+  // Sorted: if the need-th newest is inside (strictly within windowMs of now), so are all newer ones.
+  const oldest = failures[failures.length - need];
+  return oldest !== undefined && oldest > at - breaker.windowMs;
+}
+
+/** The list after a failure at `at` that did not trip: expired times dropped from the front, capped at threshold − 1. */
+export function withFailure(failures: readonly number[], at: number, breaker: BreakerOptions): number[] {
+  const since = at - breaker.windowMs;
+  let start = Math.max(0, failures.length + 2 - breaker.failureThreshold);
+  while (start < failures.length && (failures[start] ?? since) <= since) start += 1;
+  return [...failures.slice(start), at];
 }
 
 /** The runtime's dispatch rule, kept here so tests check the rule itself: a free slot (counted by the runtime) and the breaker's yes. */
@@ -114,8 +137,7 @@ export const agentMachine = setup({
     // The failure being released is the one that reaches the threshold inside the window.
     tripsBreaker: ({ context, event }) => {
       if (event.type !== 'RELEASE' || event.outcome !== 'failure') return false;
-      const since = event.at - context.breaker.windowMs;
-      return context.failures.filter((t) => t > since).length + 1 >= context.breaker.failureThreshold;
+      return tripsAt(context.failures, event.at, context.breaker);
     },
     isProbeFailure: ({ context, event }) =>
       event.type === 'RELEASE' && event.epoch === context.epoch && event.outcome === 'failure',
@@ -170,10 +192,9 @@ export const agentMachine = setup({
               },
               {
                 guard: ({ event }) => event.outcome === 'failure',
-                actions: assign(({ context, event }) => {
-                  const since = event.at - context.breaker.windowMs;
-                  return { failures: [...context.failures.filter((t) => t > since), event.at] };
-                }),
+                actions: assign(({ context, event }) => ({
+                  failures: withFailure(context.failures, event.at, context.breaker),
+                })),
               },
             ],
           },
