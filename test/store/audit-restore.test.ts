@@ -1,17 +1,11 @@
 // The audit trail survives a restart: `by`, `reason` and `lastError` come back from the data dir,
 // after a clean stop and after a crash (the journal alone).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Warden } from '../../src/index.ts';
-import { dropLikeACrash, external, tmpDir, turns, useStoreHarness, wardenOn } from './helpers.ts';
+import { dropLikeACrash, external, tmpDir, turns, useStoreHarness, wardenOn, useStoreClock } from './helpers.ts';
 
 useStoreHarness();
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00.000Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useStoreClock();
 
 const config = { agents: { ext: external }, taskTypes: { default: { maxRetries: 0, recovery: ['escalate'] } } };
 

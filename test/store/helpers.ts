@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pino } from 'pino';
-import { afterEach, vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { createWarden, isWardenError, type Warden, type WardenConfig, type WardenError, type WardenOptions } from '../../src/index.ts';
 
 const made: string[] = [];
@@ -177,4 +177,21 @@ export async function dropLikeACrash(dir: string): Promise<void> {
   const at = Date.now();
   vi.clearAllTimers();
   vi.setSystemTime(at);
+}
+
+/** Before each test, vitest's fake clock at 2030-01-01 drives Date and the timers; setImmediate stays
+ *  real because the journal's group commit goes out in one. */
+export function useStoreClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00.000Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+}
+
+/** Moves the fake clock on by `ms`, then lets the journal's writes settle. */
+export async function advance(ms: number): Promise<void> {
+  await vi.advanceTimersByTimeAsync(ms);
+  await turns(3);
 }

@@ -6,24 +6,13 @@
 // The real-process version is test/crash/kill.test.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RunContext, TaskInfo, Warden } from '../../src/index.ts';
 import { readJournalFile } from '../../src/store/journal.ts';
-import { dropLikeACrash, external, rejection, tmpDir, turns, useStoreHarness, wardenOn, type StoreConfig } from './helpers.ts';
+import { dropLikeACrash, external, rejection, tmpDir, turns, useStoreHarness, wardenOn, type StoreConfig, advance, useStoreClock } from './helpers.ts';
 
 useStoreHarness();
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00.000Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-async function advance(ms: number): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms);
-  await turns(3);
-}
+useStoreClock();
 
 const END_STATES = ['stop', 'crash'] as const;
 type Ending = (typeof END_STATES)[number];

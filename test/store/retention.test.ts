@@ -2,24 +2,13 @@
 // readable from the journal until retentionMs, then disappear with the journal segments that held them.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Warden } from '../../src/index.ts';
 import { createArchiveIndex } from '../../src/store/archive-index.ts';
-import { tmpDir, turns, useStoreHarness, wardenOn, type StoreConfig } from './helpers.ts';
+import { tmpDir, useStoreHarness, wardenOn, type StoreConfig, advance, useStoreClock } from './helpers.ts';
 
 useStoreHarness();
-
-beforeEach(() => {
-  vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00.000Z'), toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-async function advance(ms: number): Promise<void> {
-  await vi.advanceTimersByTimeAsync(ms);
-  await turns(3);
-}
+useStoreClock();
 
 const ok = { run: async (t: { input: unknown }) => t.input };
 
