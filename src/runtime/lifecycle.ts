@@ -1,0 +1,93 @@
+// Starting and stopping one Warden: restore, the supervisor tree, the agents' start order and resumed
+// work on the way up; drain, abort, the agents' stop order and the final snapshot on the way down.
+import { emptyState, type PersistedState } from '../store/state.ts';
+import { abortAttempt } from './attempt.ts';
+import { sleep } from './clock.ts';
+import { live, type Core } from './core.ts';
+import { openPersistence, resumeTasks } from './restore.ts';
+import { createSupervisorActor } from './supervision.ts';
+
+export async function startWarden(core: Core): Promise<void> {
+  if (core.state !== 'idle') return;
+  core.state = 'restoring';
+  core.startedAt = core.clock.now();
+  try {
+    const restored = await restore(core);
+    const created = createSupervisorActor({
+      config: core.config,
+      clock: core.clock,
+      inspect: core.inspect,
+      publish: (fact) => core.bus.publish(fact),
+      restored: core.persist ? { agents: restored.agents, supervisors: restored.supervisors } : undefined,
+    });
+    core.supervisor = created;
+    for (const [name, slot] of created.slots) core.agents.set(name, slot);
+    // Restored timers are not armed: RESUME arms an OPEN circuit's remaining time (a no-op elsewhere).
+    if (core.persist) for (const slot of core.agents.values()) slot.ref.send({ type: 'RESUME' });
+    // Children start in order: each start() settles before the next begins.
+    for (const name of core.order) {
+      if (core.agents.get(name)?.ref.getSnapshot().context.lifecycle === 'STARTING') await core.hooks.start(name);
+    }
+    core.state = 'running';
+    resumeTasks(core.tasks, core.agents, core.engine, (entry) => live(core, entry));
+    core.engine.setDispatching(true);
+    core.retention.start();
+  } catch (err) {
+    core.state = 'idle';
+    throw err;
+  }
+}
+
+async function restore(core: Core): Promise<PersistedState> {
+  if (!core.persist) return emptyState();
+  const opened = await openPersistence({
+    config: core.config,
+    tasks: core.tasks,
+    agents: core.agents,
+    alerts: core.alerts,
+    archive: core.archive,
+    bus: core.bus,
+    supervisor: (name) => core.supervisor?.contextOf(name),
+    clock: core.clock,
+    logger: core.logger,
+  });
+  core.persistence = opened.persistence;
+  return opened.restored;
+}
+
+/** A warden that never started (or whose start failed) has nothing to take down: it only becomes stopped. */
+export async function stopWarden(core: Core): Promise<void> {
+  if (core.state === 'idle' || core.state === 'stopped') {
+    core.state = 'stopped';
+    return;
+  }
+  core.state = 'stopping';
+  core.engine.setDispatching(false);
+  core.retention.stop();
+  await drain(core);
+  for (const entry of core.tasks.all()) entry.actor?.stop();
+  for (const slot of core.agents.values()) {
+    for (const id of slot.running) {
+      const attempt = core.engine.attempt(id);
+      if (attempt) abortAttempt(attempt, new DOMException('warden stopping', 'AbortError'));
+    }
+  }
+  core.supervisor?.actor.stop();
+  core.tracing.close();
+  await core.hooks.stopAll(core.order);
+  try {
+    await core.persistence?.close();
+  } catch (err) {
+    core.logger.error({ err }, 'final snapshot failed');
+  }
+  core.state = 'stopped';
+}
+
+/** Lets attempts in flight finish, for drainMs at most; what is still running then is aborted
+ *  (and, with a data dir, fails as a crash on the next start). */
+async function drain(core: Core) {
+  if (core.config.drainMs <= 0) return;
+  const expired = sleep(core.clock, core.config.drainMs);
+  await Promise.race([core.engine.idle(), expired.done]);
+  expired.cancel();
+}

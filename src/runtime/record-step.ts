@@ -1,0 +1,43 @@
+// The runtime's step for each record, before any listener sees it: the task table first (so every
+// later step sees the new state), then dispatch, the journal, the replay ring, alerts, agent hooks
+// and tracing. One function in one order, so no step depends on the order listeners subscribed in.
+import { WardenError } from '../errors.ts';
+import { TERMINAL_STATUSES, type TaskStatus, type TransitionRecord } from '../types.ts';
+import type { Core } from './core.ts';
+import type { TaskEntry } from './tasks.ts';
+
+export function createRecordStep(core: Core): (r: TransitionRecord) => void {
+  function onTaskRecord(r: TransitionRecord) {
+    const entry = core.tasks.get(r.id);
+    const context = entry?.actor?.getSnapshot().context;
+    if (!entry || !context) return;
+    core.tasks.apply(r, context);
+    core.engine.onTaskRecord(r, entry);
+    // The explicit dispatch step: a task that became ASSIGNED joins its agent's queue.
+    if (r.to === 'ASSIGNED') core.engine.enqueue(entry);
+    if (TERMINAL_STATUSES.includes(r.to as TaskStatus)) {
+      settle(entry);
+      core.retention.settled(entry);
+    }
+  }
+
+  return function onRecord(r) {
+    if (r.kind === 'task') onTaskRecord(r);
+    core.persistence?.record(r);
+    core.replay.remember(r);
+    core.alerts.fromRecord(r);
+    core.hooks.onRecord(r);
+    core.tracing.onRecord(r);
+  };
+}
+
+/** A finished task drops its actor and answers whoever awaits its result. */
+function settle(entry: TaskEntry) {
+  entry.actor = undefined;
+  const waiters = entry.waiters ?? [];
+  entry.waiters = undefined;
+  for (const w of waiters) {
+    if (entry.context.status === 'SUCCEEDED') w.resolve(entry.context.output);
+    else w.reject(new WardenError('cancelled', `task ${entry.id} was cancelled`, { id: entry.id }));
+  }
+}
