@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import type { Clock, TransitionRecord } from '../types.ts';
 import { sleep } from './clock.ts';
-import type { AgentSlot, Engine } from './engine.ts';
+import type { AgentSlot } from './agent-slot.ts';
+import type { Engine } from './engine.ts';
 
 export interface AgentHooks {
   /** calls the agent's start(); resolves once it has settled (started or crashed) */

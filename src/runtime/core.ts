@@ -9,7 +9,9 @@ import type { ArchiveIndex } from '../store/archive-index.ts';
 import { TERMINAL_STATUSES, type Clock, type TaskStatus } from '../types.ts';
 import type { AgentHooks } from './agent-hooks.ts';
 import type { AlertBook } from './alerts.ts';
-import type { AgentSlot, Engine } from './engine.ts';
+import type { AgentSlot } from './agent-slot.ts';
+import type { Engine } from './engine.ts';
+import type { Decide } from './failure-decision.ts';
 import type { Persistence } from './persistence.ts';
 import type { RecordBus } from './record-bus.ts';
 import type { Replay } from './replay.ts';
@@ -41,6 +43,7 @@ export interface Core {
   readonly replay: Replay;
   readonly actors: TaskActors;
   readonly engine: Engine;
+  readonly decide: Decide;
   readonly hooks: AgentHooks;
   readonly tracing: Tracing;
   readonly retention: Retention;

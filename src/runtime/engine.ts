@@ -1,27 +1,17 @@
 // Carries out what the task machines decide: queues assigned tasks per agent, admits them through
 // the agent's breaker and slots, runs attempts, turns their outcomes into events.
 import type { Logger } from 'pino';
-import type { ActorRefFrom } from 'xstate';
-import { admits, admitsCall, type AgentContext, type agentMachine, type CallOutcome } from '../../machines/agent.ts';
-import type { TaskDecision } from '../../machines/task.ts';
-import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
+import { admitsCall, type AgentContext, type CallOutcome } from '../../machines/agent.ts';
+import type { ResolvedConfig } from '../config.ts';
 import { classifyError } from '../policy/classify.ts';
-import { decideRetry } from '../policy/decide.ts';
-import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrategy } from '../policy/recovery.ts';
 import type { Clock, ErrorKind, TaskError, TransitionRecord } from '../types.ts';
+import type { AgentSlot } from './agent-slot.ts';
 import { abortAttempt, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
 import { unref } from './clock.ts';
-import type { Queue } from './queue.ts';
+import type { Decide } from './failure-decision.ts';
 import { stackedRetryWarning } from './stacked-retries.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
-export interface AgentSlot {
-  cfg: ResolvedAgentConfig;
-  ref: ActorRefFrom<typeof agentMachine>;
-  queue: Queue<string>;
-  /** ids of tasks with an attempt in flight on this agent */
-  running: Set<string>;
-}
 
 /** Failures of these kinds say the agent itself is unwell, so they count toward its breaker. */
 const HEALTH_KINDS: ReadonlySet<ErrorKind> = new Set(['server', 'timeout', 'connection', 'crash', 'rate_limit', 'unknown']);
@@ -37,9 +27,7 @@ export interface EngineDeps {
   config: ResolvedConfig;
   tasks: TaskTable;
   agents: Map<string, AgentSlot>;
-  strategies: ReadonlyMap<string, RecoveryStrategy>;
   clock: Clock;
-  random: () => number;
   logger: Logger;
   /** the task's actor, revived from its context if it has none (a waiting task may rest without one) */
   live(entry: TaskEntry): TaskActor | undefined;
@@ -49,6 +37,7 @@ export interface EngineDeps {
   onAgentChange(agent: string): void;
   /** resolves once the journal holds what was recorded so far (undefined without a journal) */
   durable?(): Promise<void> | undefined;
+  decide: Decide;
 }
 
 export interface Engine {
@@ -68,8 +57,7 @@ export interface Engine {
   rest(entry: TaskEntry): void;
   /** resolves when no in-process attempt is in flight */
   idle(): Promise<void>;
-  failRestored(entry: TaskEntry): Promise<void>;
-  redecide(entry: TaskEntry): Promise<void>;
+  /** an external executor's attempt that outlived the process keeps its slot and can still report */
   adopt(entry: TaskEntry): void;
 }
 
@@ -221,28 +209,9 @@ export function createEngine(deps: EngineDeps): Engine {
     abortAttempt(attempt, error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
     release(attempt, error.kind);
     logFailure(attempt, error);
-    const decision = await decide(entry, error, attempt.timeoutMs);
+    const decision = await deps.decide(entry, error, attempt.timeoutMs);
     entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision });
     pump(attempt.agent);
-  }
-
-  /** An attempt the process died during: it failed with `crash` and follows its policy like any failure. */
-  async function failRestored(entry: TaskEntry) {
-    const actor = deps.live(entry);
-    const c = entry.context;
-    const error: TaskError = { kind: 'crash', message: `the process stopped during attempt ${c.attempts}` };
-    const timeoutMs = c.timeoutMs ?? agents.get(c.agent)?.cfg.timeoutMs;
-    logger.warn({ task: c.id, agent: c.agent, attempt: c.attempts, errorKind: 'crash' }, 'attempt lost in a crash');
-    const decision = await decide(entry, error, timeoutMs);
-    actor?.send({ type: 'FAIL', attempt: c.attempts, at: now(), error, decision });
-  }
-
-  /** A task left FAILED by a crash between its failure and the decision: decide now. */
-  async function redecide(entry: TaskEntry) {
-    const actor = deps.live(entry);
-    const error = entry.context.error ?? { kind: 'crash', message: 'failure lost in a crash' };
-    const decision = await decide(entry, error, entry.context.timeoutMs, false);
-    actor?.send({ type: 'DECIDE', decision });
   }
 
   /** An external executor's attempt that outlived the process: it keeps its slot and can still report. */
@@ -271,52 +240,6 @@ export function createEngine(deps: EngineDeps): Engine {
       },
       'attempt failed',
     );
-  }
-
-  async function decide(entry: TaskEntry, error: TaskError, timeoutMs: number | undefined, counted = true): Promise<TaskDecision> {
-    const c = entry.context;
-    const type = deps.config.taskTypes[c.type] ?? deps.config.taskTypes.default;
-    if (!type) return { action: 'escalate', reason: `unknown task type ${c.type}` };
-    const agentCfg = agents.get(c.agent)?.cfg;
-    const retry = decideRetry({
-      error,
-      attempts: c.attempts,
-      maxRetries: c.maxRetries,
-      failureCounts: counted ? { ...c.failureCounts, [error.kind]: (c.failureCounts[error.kind] ?? 0) + 1 } : c.failureCounts,
-      backoff: type.backoff,
-      rand: deps.random(),
-      timeoutMs,
-      maxTimeoutMs: agentCfg?.maxTimeoutMs ?? Number.MAX_SAFE_INTEGER,
-    });
-    const ctx: RecoveryContext = {
-      retry,
-      agent: (name) => agentInfo(name),
-      peers: (name) => peersOf(name),
-      degrade: type.degrade
-        ? (task, e) => type.degrade?.({ ...task, attempt: task.attempts }, e)
-        : undefined,
-    };
-    const task = { id: c.id, type: c.type, agent: c.agent, input: c.input, attempts: c.attempts, maxRetries: c.maxRetries, checkpoint: c.checkpoint };
-    const d = await runRecovery(type.recovery, deps.strategies, task, error, ctx, (name, err) =>
-      logger.error({ strategy: name, errName: err instanceof Error ? err.name : typeof err }, 'recovery strategy threw'),
-    );
-    if (d.action === 'retry') return { action: 'retry', agent: d.agent, delayMs: d.delayMs, timeoutMs: d.timeoutMs };
-    if (d.action === 'degrade') return { action: 'degrade', output: d.output };
-    return { action: 'escalate', reason: d.reason };
-  }
-
-  function agentInfo(name: string): AgentInfo | undefined {
-    const slot = agents.get(name);
-    if (!slot) return undefined;
-    const c = agentContext(slot);
-    return { name, role: slot.cfg.role, fallback: slot.cfg.fallback, circuit: c.circuit, lifecycle: c.lifecycle };
-  }
-
-  function peersOf(name: string): string[] {
-    const role = agents.get(name)?.cfg.role;
-    // An agent whose role is its own name (no role given) has no peers: reassign never moves its tasks.
-    if (role === undefined || role === name) return [];
-    return [...agents.values()].filter((s) => s.cfg.role === role && s.cfg.name !== name).map((s) => s.cfg.name);
   }
 
   return {
@@ -357,8 +280,6 @@ export function createEngine(deps: EngineDeps): Engine {
       if (runningHere() === 0) return Promise.resolve();
       return new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
-    failRestored,
-    redecide,
     adopt,
   };
 }

@@ -29,7 +29,7 @@ export async function startWarden(core: Core): Promise<void> {
       if (core.agents.get(name)?.ref.getSnapshot().context.lifecycle === 'STARTING') await core.hooks.start(name);
     }
     core.state = 'running';
-    resumeTasks(core.tasks, core.agents, core.engine, (entry) => live(core, entry));
+    resumeTasks({ ...core, live: (entry) => live(core, entry) });
     core.engine.setDispatching(true);
     core.retention.start();
   } catch (err) {

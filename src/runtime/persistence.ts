@@ -8,7 +8,7 @@ import { SCHEMA_VERSION } from '../store/state.ts';
 import type { ArchiveGeneration } from '../store/archive-index.ts';
 import type { Alert, Clock, TransitionRecord } from '../types.ts';
 import { every } from './clock.ts';
-import type { AgentSlot } from './engine.ts';
+import type { AgentSlot } from './agent-slot.ts';
 import type { TaskEntry, TaskTable } from './tasks.ts';
 
 export interface Persistence {

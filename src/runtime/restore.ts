@@ -1,14 +1,17 @@
 // Brings a Warden back from its data directory: opens the store, refills the task table and the
-// alerts from what it restored, and sets every restored task moving again.
+// alerts from what it restored, and sets every restored task moving again (an attempt the process
+// died during fails as a crash; an external one is adopted; a cut-short decision is made now).
 import type { Logger } from 'pino';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import type { PersistedState } from '../store/state.ts';
-import type { Clock } from '../types.ts';
+import type { Clock, TaskError } from '../types.ts';
 import { createFileStore } from '../store/file-store.ts';
 import type { AlertBook } from './alerts.ts';
-import type { AgentSlot, Engine } from './engine.ts';
+import type { AgentSlot } from './agent-slot.ts';
+import type { Engine } from './engine.ts';
+import type { Decide } from './failure-decision.ts';
 import { createPersistence, type Persistence } from './persistence.ts';
 import type { RecordBus } from './record-bus.ts';
 import { supervisorNames } from './supervision.ts';
@@ -58,20 +61,44 @@ export async function openPersistence(d: {
 }
 
 /** Sets every restored task moving again; timed states keep only their remaining time. */
-export function resumeTasks(
-  tasks: TaskTable,
-  agents: Map<string, AgentSlot>,
-  engine: Engine,
-  live: (entry: TaskEntry) => TaskActor | undefined,
-): void {
-  for (const entry of [...tasks.all()]) {
+export function resumeTasks(d: {
+  tasks: TaskTable;
+  agents: Map<string, AgentSlot>;
+  engine: Engine;
+  decide: Decide;
+  clock: Clock;
+  logger: Logger;
+  live: (entry: TaskEntry) => TaskActor | undefined;
+}): void {
+  for (const entry of [...d.tasks.all()]) {
     const c = entry.context;
-    const external = !agents.get(c.agent)?.cfg.run;
-    if (c.status === 'PENDING') live(entry)?.send({ type: 'ASSIGN' });
-    else if (c.status === 'ASSIGNED') engine.enqueue(entry);
-    else if (c.status === 'RETRY_WAIT') live(entry)?.send({ type: 'RESUME' });
-    else if (c.status === 'FAILED') void engine.redecide(entry);
-    else if (c.status === 'IN_PROGRESS' && external) engine.adopt(entry);
-    else if (c.status === 'IN_PROGRESS') void engine.failRestored(entry);
+    const external = !d.agents.get(c.agent)?.cfg.run;
+    if (c.status === 'PENDING') d.live(entry)?.send({ type: 'ASSIGN' });
+    else if (c.status === 'ASSIGNED') d.engine.enqueue(entry);
+    else if (c.status === 'RETRY_WAIT') d.live(entry)?.send({ type: 'RESUME' });
+    else if (c.status === 'FAILED') void redecide(d, entry);
+    else if (c.status === 'IN_PROGRESS' && external) d.engine.adopt(entry);
+    else if (c.status === 'IN_PROGRESS') void failCrashed(d, entry);
   }
+}
+
+type Resume = Parameters<typeof resumeTasks>[0];
+
+/** An in-process attempt the process died during: it failed with `crash` and follows its policy like any failure. */
+async function failCrashed(d: Resume, entry: TaskEntry) {
+  const actor = d.live(entry);
+  const c = entry.context;
+  const error: TaskError = { kind: 'crash', message: `the process stopped during attempt ${c.attempts}` };
+  const timeoutMs = c.timeoutMs ?? d.agents.get(c.agent)?.cfg.timeoutMs;
+  d.logger.warn({ task: c.id, agent: c.agent, attempt: c.attempts, errorKind: 'crash' }, 'attempt lost in a crash');
+  const decision = await d.decide(entry, error, timeoutMs);
+  actor?.send({ type: 'FAIL', attempt: c.attempts, at: d.clock.now(), error, decision });
+}
+
+/** A task left FAILED by a crash between its failure and the decision: decide now (its failure is already counted). */
+async function redecide(d: Resume, entry: TaskEntry) {
+  const actor = d.live(entry);
+  const error = entry.context.error ?? { kind: 'crash', message: 'failure lost in a crash' };
+  const decision = await d.decide(entry, error, entry.context.timeoutMs, false);
+  actor?.send({ type: 'DECIDE', decision });
 }

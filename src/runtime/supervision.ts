@@ -5,7 +5,7 @@ import { supervisorMachine, type ChildSpec, type SupervisorContext, type Supervi
 import type { ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
 import type { AgentState, SupervisorState } from '../store/state.ts';
 import type { Clock, TransitionFact } from '../types.ts';
-import type { AgentSlot } from './engine.ts';
+import type { AgentSlot } from './agent-slot.ts';
 import { createQueue } from './queue.ts';
 
 /** setTimeout fires at once for delays past 2^31-1 ms; never hand it more. */

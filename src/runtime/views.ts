@@ -2,7 +2,7 @@
 import type { AgentContext } from '../../machines/agent.ts';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { AgentView, BreakerView } from '../types.ts';
-import type { AgentSlot } from './engine.ts';
+import type { AgentSlot } from './agent-slot.ts';
 
 export interface SupervisorView {
   name: string;

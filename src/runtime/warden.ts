@@ -11,7 +11,9 @@ import { createAgentHooks } from './agent-hooks.ts';
 import { createAlertBook } from './alerts.ts';
 import { resolveClock } from './clock.ts';
 import { live, type Core, type Inspect } from './core.ts';
-import { createEngine, type AgentSlot } from './engine.ts';
+import type { AgentSlot } from './agent-slot.ts';
+import { createEngine } from './engine.ts';
+import { createDecide } from './failure-decision.ts';
 import { healthOf } from './health.ts';
 import { startWarden, stopWarden } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
@@ -61,14 +63,14 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       void engine.fail(id, attempt, undefined, { kind: 'timeout', message });
     },
   });
+  const decide = createDecide({ config, agents, strategies, random, logger });
   const engine = createEngine({
     config,
     tasks,
     agents,
-    strategies,
     clock,
-    random,
     logger,
+    decide,
     live: (entry) => live(core, entry),
     onCheckpoint: (id, attempt, data) => core.persistence?.checkpoint(id, attempt, data),
     onAgentChange: (name) => core.persistence?.agent(name),
@@ -92,6 +94,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     replay,
     actors,
     engine,
+    decide,
     hooks: createAgentHooks({ agents, engine, clock, random, logger }),
     tracing: createTracing((id) => tasks.get(id)?.context),
     retention: createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock }),
