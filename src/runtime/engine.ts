@@ -1,8 +1,9 @@
 // Carries out what the task machines decide: queues assigned tasks per agent, admits them through
 // the agent's breaker and slots, runs attempts, turns their outcomes into events.
 import type { Logger } from 'pino';
-import { admitsCall, type AgentContext, type CallOutcome } from '../../machines/agent.ts';
+import { admitsCall, type AgentContext } from '../../machines/agent.ts';
 import type { ResolvedConfig } from '../config.ts';
+import { breakerHears } from '../policy/breaker-outcome.ts';
 import { classifyError } from '../policy/classify.ts';
 import type { Clock, ErrorKind, TaskError, TransitionRecord } from '../types.ts';
 import type { AgentSlot } from './agent-slot.ts';
@@ -11,17 +12,6 @@ import { unref } from './clock.ts';
 import type { Decide } from './failure-decision.ts';
 import { stackedRetryWarning } from './stacked-retries.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
-
-
-/** Failures of these kinds say the agent itself is unwell, so they count toward its breaker. */
-const HEALTH_KINDS: ReadonlySet<ErrorKind> = new Set(['server', 'timeout', 'connection', 'crash', 'rate_limit', 'unknown']);
-
-export function callOutcome(kind: ErrorKind | undefined): CallOutcome {
-  if (kind === undefined) return 'success';
-  if (kind === 'cancelled') return 'ignore';
-  // The agent answered (a 400, 401 or 404 of one task): for the breaker that is a working agent.
-  return HEALTH_KINDS.has(kind) ? 'failure' : 'success';
-}
 
 export interface EngineDeps {
   config: ResolvedConfig;
@@ -184,12 +174,12 @@ export function createEngine(deps: EngineDeps): Engine {
     const slot = agents.get(attempt.agent);
     if (!slot) return;
     slot.running.delete(attempt.taskId);
-    const outcome = callOutcome(kind);
     const c = agentContext(slot);
-    const probe = c.circuit === 'HALF_OPEN' && attempt.epoch === c.epoch;
-    const counted = c.circuit === 'CLOSED' && outcome === 'failure';
-    if (probe || counted) slot.ref.send({ type: 'RELEASE', at: now(), outcome, epoch: attempt.epoch });
-    if (counted && agentContext(slot).circuit === 'CLOSED') deps.onAgentChange(attempt.agent);
+    const outcome = breakerHears(c, attempt.epoch, kind);
+    if (outcome === undefined) return;
+    slot.ref.send({ type: 'RELEASE', at: now(), outcome, epoch: attempt.epoch });
+    // A failure counted without opening the circuit changes no state, so no record journals it.
+    if (c.circuit === 'CLOSED' && agentContext(slot).circuit === 'CLOSED') deps.onAgentChange(attempt.agent);
   }
 
   function complete(id: string, number: number, output: unknown) {
