@@ -14,13 +14,15 @@ export interface Attempt {
   usage: Usage;
   timeoutMs?: number;
   timer?: TimerHandle;
+  /** fires when the task's wall-time budget runs out during this attempt */
+  budgetTimer?: TimerHandle;
   /** made the first time the agent reads ctx.signal: most attempts never do */
   controller?: AbortController;
   aborted?: { reason: unknown };
 }
 
 export function newAttempt(taskId: string, number: number, agent: string, epoch: number, startedAt: number, timeoutMs: number | undefined): Attempt {
-  return { taskId, number, agent, epoch, startedAt, usage: {}, timeoutMs, timer: undefined, controller: undefined, aborted: undefined };
+  return { taskId, number, agent, epoch, startedAt, usage: {}, timeoutMs, timer: undefined, budgetTimer: undefined, controller: undefined, aborted: undefined };
 }
 
 export function signalOf(a: Attempt): AbortSignal {
@@ -42,6 +44,8 @@ export interface AttemptHooks {
   logger: Logger;
   onCheckpoint(attempt: Attempt, entry: TaskEntry, data: unknown): void;
   onSuccess(attempt: Attempt, output: unknown): void;
+  /** after reportUsage added `reported` to the attempt's usage: the budget and the provider's token bucket */
+  onUsage(attempt: Attempt, entry: TaskEntry, reported: Usage): void;
   onFailure(attempt: Attempt, err: unknown): void;
 }
 
@@ -80,6 +84,7 @@ class AttemptContext implements RunContext {
       const v = u?.[k];
       if (typeof v === 'number' && Number.isFinite(v)) this.a.usage[k] = (this.a.usage[k] ?? 0) + v;
     }
+    this.hooks.onUsage(this.a, this.entry, u);
   }
 }
 

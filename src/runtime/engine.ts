@@ -8,8 +8,11 @@ import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
 import { classifyError } from '../policy/classify.ts';
 import { decideRetry } from '../policy/decide.ts';
 import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrategy } from '../policy/recovery.ts';
-import type { Clock, ErrorKind, TaskError, TransitionRecord } from '../types.ts';
+import { MAX_RETRY_AFTER_MS } from '../policy/decide.ts';
+import type { Clock, ErrorKind, TaskError, TransitionRecord, UsageTotals } from '../types.ts';
 import { abortAttempt, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
+import { attemptUsage, overrunError, wallError, wallLeft } from './attempt-budget.ts';
+import type { ProviderGates } from './providers.ts';
 import { unref } from './clock.ts';
 import type { Queue } from './queue.ts';
 import { stackedRetryWarning } from './stacked-retries.ts';
@@ -49,6 +52,8 @@ export interface EngineDeps {
   onAgentChange(agent: string): void;
   /** resolves once the journal holds what was recorded so far (undefined without a journal) */
   durable?(): Promise<void> | undefined;
+  /** the providers' gates and buckets: no agent of a closed provider is called */
+  gates: ProviderGates;
 }
 
 export interface Engine {
@@ -58,6 +63,8 @@ export interface Engine {
   fail(id: string, attempt: number, err: unknown, classified?: TaskError): Promise<void>;
   /** the attempt in flight for a task, if any */
   attempt(id: string): Attempt | undefined;
+  /** what the attempt in flight for a task used so far */
+  attemptUsage(id: string): UsageTotals | undefined;
   /** a task record arrived: tidy up an attempt a CANCEL cut short */
   onTaskRecord(record: TransitionRecord, entry: TaskEntry): void;
   /** fail every attempt in flight on an agent that crashed or stopped */
@@ -124,7 +131,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function admitsNow(slot: AgentSlot): boolean {
-    return admitsCall(agentContext(slot), slot.running.size, slot.cfg.concurrency);
+    return admitsCall(agentContext(slot), slot.running.size, slot.cfg.concurrency) && deps.gates.admits(slot.cfg.provider);
   }
 
   function drain(slot: AgentSlot, name: string) {
@@ -161,7 +168,12 @@ export function createEngine(deps: EngineDeps): Engine {
     const attempt = newAttempt(c.id, number, slot.cfg.name, epoch, at, run ? timeoutMs : undefined);
     attempts.set(c.id, attempt);
     slot.running.add(c.id);
+    deps.gates.started(slot.cfg.provider);
     if (!run) return;
+    const wall = wallLeft(c);
+    if (wall !== undefined) {
+      attempt.budgetTimer = unref(clock.setTimeout(() => void fail(c.id, number, undefined, wallError(c, attempt, now())), wall));
+    }
     attempt.timer = unref(
       clock.setTimeout(() => {
         void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
@@ -185,6 +197,12 @@ export function createEngine(deps: EngineDeps): Engine {
       deps.onCheckpoint(attempt.taskId, attempt.number, data);
     },
     onSuccess: (attempt, output) => complete(attempt.taskId, attempt.number, output),
+    onUsage(attempt, entry, reported) {
+      if (attempts.get(attempt.taskId) !== attempt) return;
+      if (reported?.tokens !== undefined) deps.gates.used(deps.gates.of(attempt.agent), reported.tokens);
+      const spent = overrunError(entry.context, attempt, now());
+      if (spent) void fail(attempt.taskId, attempt.number, undefined, spent);
+    },
     onFailure: (attempt, err) => void fail(attempt.taskId, attempt.number, err),
   };
 
@@ -193,9 +211,11 @@ export function createEngine(deps: EngineDeps): Engine {
     attempts.delete(attempt.taskId);
     if (idleWaiters.length > 0 && runningHere() === 0) for (const w of idleWaiters.splice(0)) w();
     if (attempt.timer !== undefined) clock.clearTimeout(attempt.timer);
+    if (attempt.budgetTimer !== undefined) clock.clearTimeout(attempt.budgetTimer);
     const slot = agents.get(attempt.agent);
     if (!slot) return;
     slot.running.delete(attempt.taskId);
+    deps.gates.released(slot.cfg.provider);
     const outcome = callOutcome(kind);
     const c = agentContext(slot);
     const probe = c.circuit === 'HALF_OPEN' && attempt.epoch === c.epoch;
@@ -207,8 +227,9 @@ export function createEngine(deps: EngineDeps): Engine {
   function complete(id: string, number: number, output: unknown) {
     const attempt = attempts.get(id);
     if (!attempt || attempt.number !== number) return;
+    const usage = attemptUsage(attempt, now());
     release(attempt, undefined);
-    tasks.get(id)?.actor?.send({ type: 'SUCCEED', attempt: number, output });
+    tasks.get(id)?.actor?.send({ type: 'SUCCEED', attempt: number, output, usage });
     pump(attempt.agent);
   }
 
@@ -218,11 +239,13 @@ export function createEngine(deps: EngineDeps): Engine {
     if (!attempt || attempt.number !== number || !entry?.actor) return;
     const error = classified ?? classifyError(err, now(), deps.config.classifyError);
     if (!classified) warnStackedRetries(attempt.agent, err);
-    abortAttempt(attempt, error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
+    abortAttempt(attempt, abortReason(attempt, error));
+    const usage = attemptUsage(attempt, now());
     release(attempt, error.kind);
     logFailure(attempt, error);
+    closeGate(attempt.agent, error);
     const decision = await decide(entry, error, attempt.timeoutMs);
-    entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision });
+    entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision, usage });
     pump(attempt.agent);
   }
 
@@ -253,7 +276,16 @@ export function createEngine(deps: EngineDeps): Engine {
     const attempt = newAttempt(entry.id, entry.context.attempts, slot.cfg.name, -1, entry.context.startedAt ?? now(), undefined);
     attempts.set(entry.id, attempt);
     slot.running.add(entry.id);
+    deps.gates.started(slot.cfg.provider);
     deps.live(entry)?.send({ type: 'RESUME' });
+  }
+
+  /** A 429 that says when to come back closes the gate of the agent's provider until then. */
+  function closeGate(agent: string, error: TaskError) {
+    const after = error.retryAfterMs;
+    if (error.kind !== 'rate_limit' || after === undefined || !(after > 0)) return;
+    const at = now();
+    deps.gates.close(deps.gates.of(agent), at, at + Math.min(MAX_RETRY_AFTER_MS, Math.round(after)), agent, error);
   }
 
   function logFailure(attempt: Attempt, error: TaskError) {
@@ -277,6 +309,8 @@ export function createEngine(deps: EngineDeps): Engine {
     const c = entry.context;
     const type = deps.config.taskTypes[c.type] ?? deps.config.taskTypes.default;
     if (!type) return { action: 'escalate', reason: `unknown task type ${c.type}` };
+    // A spent budget is never retried, reassigned or degraded: a human decides.
+    if (error.kind === 'budget') return { action: 'escalate', reason: error.message };
     const agentCfg = agents.get(c.agent)?.cfg;
     const retry = decideRetry({
       error,
@@ -331,6 +365,10 @@ export function createEngine(deps: EngineDeps): Engine {
     complete,
     fail,
     attempt: (id) => attempts.get(id),
+    attemptUsage(id) {
+      const a = attempts.get(id);
+      return a ? attemptUsage(a, now()) : undefined;
+    },
     onTaskRecord(record, entry) {
       if (record.to !== 'CANCELLED') return;
       const attempt = attempts.get(entry.id);
@@ -361,6 +399,12 @@ export function createEngine(deps: EngineDeps): Engine {
     redecide,
     adopt,
   };
+}
+
+function abortReason(attempt: Attempt, error: TaskError): DOMException | undefined {
+  if (error.kind === 'timeout') return timeoutReason(attempt);
+  if (error.kind === 'budget') return new DOMException(error.message, 'AbortError');
+  return undefined;
 }
 
 function timeoutReason(attempt: Attempt): DOMException {

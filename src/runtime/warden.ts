@@ -27,6 +27,9 @@ import { createRetention } from './retention.ts';
 import { parseSubmit } from './submit.ts';
 import { agentOrder, createSupervisorActor } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
+import { createProviderGates } from './providers.ts';
+import { retryEvent } from './retry-request.ts';
+import { addUsage, NO_USAGE } from '../../machines/budget.ts';
 import { createTaskTable, taskView, type TaskEntry } from './tasks.ts';
 import { createTracing, currentTraceparent } from './tracing.ts';
 import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
@@ -82,6 +85,16 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     },
   });
 
+  const gates = createProviderGates({
+    config,
+    clock,
+    inspect,
+    publish: (fact) => bus.publish(fact),
+    wake: (names) => names.forEach((n) => engine.pump(n)),
+  });
+  /** what every attempt used since start (from the records), for health */
+  let used = { ...NO_USAGE };
+
   /** A task that rests without an actor (restored, or terminal) gets one when something must happen to it. */
   function live(entry: TaskEntry) {
     if (!entry.actor && !TERMINAL_STATUSES.includes(entry.context.status)) entry.actor = actors.revive(entry.context);
@@ -100,6 +113,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
     onAgentChange: (name) => persistence?.agent(name),
     durable: () => persistence?.durable(),
+    gates,
   });
   const hooks = createAgentHooks({ agents, engine, clock, random, logger });
 
@@ -113,6 +127,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
    */
   function onRecord(r: TransitionRecord) {
     if (r.kind === 'task') onTaskRecord(r);
+    if (r.usage) used = addUsage(used, r.usage);
     persistence?.record(r);
     replay.remember(r);
     alerts.fromRecord(r);
@@ -158,6 +173,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       archive,
       bus,
       supervisor: (name) => supervisor?.contextOf(name),
+      provider: (name) => gates.state(name),
+      providerNames: () => gates.names,
       clock,
       logger,
     });
@@ -267,6 +284,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         });
         supervisor = created;
         for (const [name, slot] of created.slots) agents.set(name, slot);
+        gates.start(persist ? restored.providers : undefined);
         // Restored timers are not armed: RESUME arms an OPEN circuit's remaining time (a no-op elsewhere).
         if (persist) for (const slot of agents.values()) slot.ref.send({ type: 'RESUME' });
         // Children start in order: each start() settles before the next begins.
@@ -303,6 +321,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
           }
         }
         supervisor?.actor.stop();
+        gates.stop();
         tracing.close();
         await hooks.stopAll(order);
         try {
@@ -325,7 +344,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       }
       const id = randomUUID();
       const at = now();
-      const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent() });
+      const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent(), ...(r.budget ? { budget: r.budget } : {}) });
       const context: TaskContext = { ...actor.getSnapshot().context };
       const entry = tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context, history: [] });
       actor.start(); // PENDING, then ASSIGNED in the same step
@@ -362,8 +381,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
     },
 
-    cancel: async (id, o) => command(id, { type: 'CANCEL', ...actorFrom(o) }, 'cancel'),
-    retry: async (id, o) => command(id, { type: 'RETRY', ...actorFrom(o) }, 'retry'),
+    cancel: async (id, o) => command(id, { type: 'CANCEL', ...actorFrom(o), usage: engine.attemptUsage(id) }, 'cancel'),
+    retry: async (id, o) => command(id, retryEvent(mustGet(id), o), 'retry'),
     resolve: async (id, output, o) => command(id, { type: 'RESOLVE', output, ...actorFrom(o) }, 'resolve'),
 
     async reportFailure(id, error) {
@@ -405,6 +424,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         agents: warden.agents(),
         breakers: warden.breakers(),
         supervisors: supervisorViews(),
+        providers: gates.views(),
+        usage: { ...used },
         tasks: { total: tasks.size, inFlight: engine.inFlight(), byStatus: tasks.countByStatus() },
         ...(persist && state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
       });
@@ -425,6 +446,13 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
 
     agents() {
       return [...agents].map(([name, slot]) => agentView(name, slot));
+    },
+
+    providers: () => gates.views(),
+
+    openGate(provider, o) {
+      mustRun();
+      return gates.open(provider, actorFrom(o));
     },
 
     agent(name) {
