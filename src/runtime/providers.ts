@@ -8,7 +8,11 @@ import type { ProviderState } from '../store/state.ts';
 import { fullBucket, msUntil, take, type Bucket } from '../policy/token-bucket.ts';
 import type { Actor, Clock, ProviderLimits, ProviderView, TaskError, TimerHandle, TransitionFact } from '../types.ts';
 import { unref } from './clock.ts';
-import { remaining } from './supervision.ts';
+
+/** setTimeout fires at once past 2^31-1 ms: never hand it more. (Not supervision.ts's: that would close an import cycle through the engine.) */
+function remaining(deadline: number | undefined, now: () => number): number {
+  return Math.min(2_147_483_647, Math.max(0, (deadline ?? 0) - now()));
+}
 
 export type { ProviderState };
 
