@@ -1,7 +1,7 @@
 // Runs one attempt of an in-process agent: builds its ctx, calls run(), reports how it ended.
 import type { Logger } from 'pino';
 import type { RunContext, RunFn } from '../config.ts';
-import type { TimerHandle, Usage } from '../types.ts';
+import type { TaskError, TimerHandle, Usage } from '../types.ts';
 import type { TaskEntry } from './tasks.ts';
 
 export interface Attempt {
@@ -37,6 +37,13 @@ export function abortAttempt(a: Attempt, reason: unknown): void {
   if (a.aborted) return;
   a.aborted = { reason };
   a.controller?.abort(reason);
+}
+
+/** Why an attempt's signal aborts when it fails this way: a timeout and a spent budget say so. */
+export function abortReason(a: Attempt, error: TaskError): DOMException | undefined {
+  if (error.kind === 'timeout') return new DOMException(`attempt ${a.number} timed out after ${a.timeoutMs ?? '?'} ms`, 'TimeoutError');
+  if (error.kind === 'budget') return new DOMException(error.message, 'AbortError');
+  return undefined;
 }
 
 /** What the engine does with an attempt's events; one object for all attempts (no closures per attempt). */

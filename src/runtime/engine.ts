@@ -8,9 +8,8 @@ import type { ResolvedAgentConfig, ResolvedConfig } from '../config.ts';
 import { classifyError } from '../policy/classify.ts';
 import { decideRetry } from '../policy/decide.ts';
 import { runRecovery, type AgentInfo, type RecoveryContext, type RecoveryStrategy } from '../policy/recovery.ts';
-import { MAX_RETRY_AFTER_MS } from '../policy/decide.ts';
 import type { Clock, ErrorKind, TaskError, TransitionRecord, UsageTotals } from '../types.ts';
-import { abortAttempt, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
+import { abortAttempt, abortReason, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
 import { attemptUsage, overrunError, wallError, wallLeft } from './attempt-budget.ts';
 import type { ProviderGates } from './providers.ts';
 import { unref } from './clock.ts';
@@ -243,7 +242,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const usage = attemptUsage(attempt, now());
     release(attempt, error.kind);
     logFailure(attempt, error);
-    closeGate(attempt.agent, error);
+    deps.gates.failed(attempt.agent, error, now());
     const decision = await decide(entry, error, attempt.timeoutMs);
     entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision, usage });
     pump(attempt.agent);
@@ -278,14 +277,6 @@ export function createEngine(deps: EngineDeps): Engine {
     slot.running.add(entry.id);
     deps.gates.started(slot.cfg.provider);
     deps.live(entry)?.send({ type: 'RESUME' });
-  }
-
-  /** A 429 that says when to come back closes the gate of the agent's provider until then. */
-  function closeGate(agent: string, error: TaskError) {
-    const after = error.retryAfterMs;
-    if (error.kind !== 'rate_limit' || after === undefined || !(after > 0)) return;
-    const at = now();
-    deps.gates.close(deps.gates.of(agent), at, at + Math.min(MAX_RETRY_AFTER_MS, Math.round(after)), agent, error);
   }
 
   function logFailure(attempt: Attempt, error: TaskError) {
@@ -399,15 +390,5 @@ export function createEngine(deps: EngineDeps): Engine {
     redecide,
     adopt,
   };
-}
-
-function abortReason(attempt: Attempt, error: TaskError): DOMException | undefined {
-  if (error.kind === 'timeout') return timeoutReason(attempt);
-  if (error.kind === 'budget') return new DOMException(error.message, 'AbortError');
-  return undefined;
-}
-
-function timeoutReason(attempt: Attempt): DOMException {
-  return new DOMException(`attempt ${attempt.number} timed out after ${attempt.timeoutMs ?? '?'} ms`, 'TimeoutError');
 }
 

@@ -5,6 +5,7 @@ import { providerMachine, type ProviderContext } from '../../machines/provider.t
 import type { ResolvedConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import type { ProviderState } from '../store/state.ts';
+import { MAX_RETRY_AFTER_MS } from '../policy/decide.ts';
 import { fullBucket, msUntil, take, type Bucket } from '../policy/token-bucket.ts';
 import type { Actor, Clock, ProviderLimits, ProviderView, TaskError, TimerHandle, TransitionFact } from '../types.ts';
 import { unref } from './clock.ts';
@@ -29,8 +30,8 @@ export interface ProviderGates {
   released(provider: string): void;
   /** tokens an attempt reported (they come out of tokensPerMinute) */
   used(provider: string, tokens: number): void;
-  /** a 429 with Retry-After: closes the gate until `until` */
-  close(provider: string, at: number, until: number, agent: string, error: TaskError): void;
+  /** an attempt of `agent` failed: a 429 that says when to come back closes its provider's gate until then */
+  failed(agent: string, error: TaskError, at: number): void;
   /** an operator opens a CLOSED gate; invalid_transition when it is OPEN, not_found when unknown */
   open(provider: string, who: Actor): ProviderView;
   views(): ProviderView[];
@@ -161,8 +162,11 @@ export function createProviderGates(d: {
       if (!g || tpm === undefined || !g.tokens || !(tokens > 0)) return;
       g.tokens = take(g.tokens, tokens, tpm, now());
     },
-    close(name, at, until, agent, error) {
-      gates.get(name)?.ref.send({ type: 'CLOSE', at, until, agent, error });
+    failed(agent, error, at) {
+      const after = error.retryAfterMs;
+      if (error.kind !== 'rate_limit' || after === undefined || !(after > 0)) return;
+      const until = at + Math.min(MAX_RETRY_AFTER_MS, Math.round(after));
+      gates.get(byAgent.get(agent) ?? agent)?.ref.send({ type: 'CLOSE', at, until, agent, error });
     },
     open(name, who) {
       const g = mustGate(name);

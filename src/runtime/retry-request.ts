@@ -11,6 +11,8 @@ export function retryEvent(entry: TaskEntry, opts: RetryOptions | undefined): Ta
   const who = actorFrom(opts);
   const grant = parseGrant(opts?.budget);
   const c = entry.context;
+  // Only a task that could be retried is told about its budget; any other gets the state's refusal.
+  if (c.status !== 'FAILED' && c.status !== 'ESCALATED') return grant ? { type: 'RETRY', ...who, budget: grant } : { type: 'RETRY', ...who };
   const used = addUsage(c.usage, undefined);
   const budget = grant ? grantBudget(c.budget, used, grant) : c.budget;
   const gone = exhausted(budget, used);

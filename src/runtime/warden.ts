@@ -382,7 +382,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     },
 
     cancel: async (id, o) => command(id, { type: 'CANCEL', ...actorFrom(o), usage: engine.attemptUsage(id) }, 'cancel'),
-    retry: async (id, o) => command(id, retryEvent(mustGet(id), o), 'retry'),
+    retry: async (id, o) => {
+      mustRun();
+      return command(id, retryEvent(mustGet(id), o), 'retry');
+    },
     resolve: async (id, output, o) => command(id, { type: 'RESOLVE', output, ...actorFrom(o) }, 'resolve'),
 
     async reportFailure(id, error) {
