@@ -168,11 +168,12 @@ export function createEngine(deps: EngineDeps): Engine {
     attempts.set(c.id, attempt);
     slot.running.add(c.id);
     deps.gates.started(slot.cfg.provider);
-    if (!run) return;
+    // The wall-time budget binds external attempts too (until a restart: an adopted one is checked when it ends).
     const wall = wallLeft(c);
     if (wall !== undefined) {
       attempt.budgetTimer = unref(clock.setTimeout(() => void fail(c.id, number, undefined, wallError(c, attempt, now())), wall));
     }
+    if (!run) return;
     attempt.timer = unref(
       clock.setTimeout(() => {
         void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });

@@ -196,3 +196,15 @@ describe('property: usage never exceeds a budget by more than one report', () =>
     );
   });
 });
+
+describe('an external executor', () => {
+  it('its attempt fails with kind budget when the wall-time budget runs out, and a late report is refused', async () => {
+    const w = await startWarden({ agents: { ci: {} }, taskTypes: { default: { maxRetries: 2, budget: { wallMs: 3_000 } } } });
+    const { id } = await w.submit({ agent: 'ci' });
+    await flush();
+    expect(w.get(id)?.status).toBe('IN_PROGRESS');
+    await advance(3_000);
+    expect(w.get(id)).toMatchObject({ status: 'ESCALATED', attempts: 1, usage: { wallMs: 3_000 }, error: { kind: 'budget' } });
+    expect(await rejectionCode(w.reportSuccess(id, 'late'))).toBe('invalid_transition');
+  });
+});

@@ -72,3 +72,38 @@ describe.each(['journal', 'snapshot'] as const)('across a restart, from the %s',
     expect(b.get(waiting.id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
   });
 });
+
+describe('a snapshot whose budget, usage or gate does not validate', () => {
+  it.each([
+    ['a negative usage', (s: Snapshot) => (firstTask(s).ctx.usage = { turns: 0, tokens: -1, costUsd: 0, wallMs: 0 }), 'tasks'],
+    ['a zero budget', (s: Snapshot) => (firstTask(s).ctx.budget = { costUsd: 0 }), 'tasks'],
+    ['an unknown gate state', (s: Snapshot) => (s.providers = { coder: { gate: 'AJAR' } }), 'providers.coder.gate'],
+  ])('%s stops the start with corrupt_state naming where, and the file is left as it is', async (_what, spoil, where) => {
+    const dir = tmpDir();
+    const config = { agents: { coder: { run: spend } }, taskTypes: { default: { budget: { costUsd: 1 } } } };
+    const a = wardenOn(dir, config);
+    await a.start();
+    await a.submit({ agent: 'coder' });
+    await advance(0);
+    await a.stop();
+    const file = path.join(dir, 'state.json');
+    const snap = JSON.parse(fs.readFileSync(file, 'utf8')) as Snapshot;
+    spoil(snap);
+    const bytes = JSON.stringify(snap);
+    fs.writeFileSync(file, bytes);
+    const b = wardenOn(dir, config);
+    await expect(b.start()).rejects.toMatchObject({ code: 'corrupt_state', message: expect.stringContaining(where) });
+    expect(fs.readFileSync(file, 'utf8')).toBe(bytes);
+  });
+});
+
+interface Snapshot {
+  tasks: Record<string, { ctx: Record<string, unknown> }>;
+  providers?: Record<string, unknown>;
+}
+
+function firstTask(s: Snapshot): { ctx: Record<string, unknown> } {
+  const t = Object.values(s.tasks)[0];
+  if (!t) throw new Error('the snapshot holds no task');
+  return t;
+}
