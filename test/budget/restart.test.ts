@@ -107,3 +107,23 @@ function firstTask(s: Snapshot): { ctx: Record<string, unknown> } {
   if (!t) throw new Error('the snapshot holds no task');
   return t;
 }
+
+describe('a journal line with a gate state the machine does not have', () => {
+  it('stops the start with corrupt_state naming the line', async () => {
+    const dir = tmpDir();
+    const config = { agents: { coder: { run: spend } } };
+    const a = wardenOn(dir, config);
+    await a.start();
+    await a.submit({ agent: 'coder' });
+    await advance(0);
+    await dropLikeACrash(dir);
+    const file = path.join(dir, 'journal.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    const last = JSON.parse(lines.at(-1) ?? '{}') as { n: number; r?: { seq: number } };
+    const seq = Math.max(0, ...lines.map((l) => (JSON.parse(l) as { r?: { seq: number } }).r?.seq ?? 0));
+    const bad = { n: last.n + 1, r: { seq: seq + 1, at: Date.now(), kind: 'provider', id: 'coder', from: 'OPEN', to: 'AJAR', event: 'CLOSE' }, provider: { gate: 'AJAR' } };
+    fs.appendFileSync(file, `${JSON.stringify(bad)}\n${JSON.stringify({ ...bad, n: bad.n + 1 })}\n`);
+    const b = wardenOn(dir, config);
+    await expect(b.start()).rejects.toMatchObject({ code: 'corrupt_state', message: expect.stringContaining('names a gate state the machines do not have: "AJAR"') });
+  });
+});
