@@ -48,6 +48,21 @@ describe('usage', () => {
   });
 });
 
+describe('a cancel mid-attempt', () => {
+  it('keeps what the cut-short attempt used, in the task and on its CANCELLED record', async () => {
+    const run = (_t: TaskInfo, ctx: RunContext) => {
+      ctx.reportUsage({ tokens: 300, costUsd: 0.03 });
+      return never();
+    };
+    const w = await startWarden({ agents: { coder: { run } } });
+    const { id } = await w.submit({ agent: 'coder' });
+    await advance(1_500);
+    await w.cancel(id);
+    expect(w.get(id)).toMatchObject({ status: 'CANCELLED', usage: { tokens: 300, costUsd: 0.03, wallMs: 1_500 } });
+    expect(w.history(id).at(-1)).toMatchObject({ from: 'IN_PROGRESS', to: 'CANCELLED', usage: { tokens: 300, wallMs: 1_500 } });
+  });
+});
+
 describe('a budget spent mid-attempt', () => {
   it('aborts the attempt, escalates with kind budget (never retried) and raises a CRITICAL alert naming what ran out', async () => {
     const notified: Alert[] = [];
