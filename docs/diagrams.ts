@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import { agentMachine } from '../machines/agent.ts';
+import { providerMachine } from '../machines/provider.ts';
 import { supervisorMachine } from '../machines/supervisor.ts';
 import { taskMachine } from '../machines/task.ts';
 
@@ -76,6 +77,7 @@ export function document(): string {
     ...section('Task', taskMachine, 'One task\'s life. FAILED is not terminal: the policy\'s decision sends it on at once.'),
     ...section('Agent', agentMachine, 'Circuit breaker and lifecycle, as two parallel regions.'),
     ...section('Supervisor', supervisorMachine, 'Restart decisions, restart intensity, and a nested supervisor\'s own restart.'),
+    ...section('Provider gate', providerMachine, 'One provider\'s rate-limit gate: a 429 with Retry-After closes it until closedUntil; it opens by itself then, or when an operator opens it.'),
   ].join('\n');
 }
 

@@ -12,6 +12,11 @@
 // do: 429 with Retry-After, 503, hangs past their timeout, the odd 401, and short provider outages
 // that open their circuit breakers. driveDemo() submits a steady trickle of tasks, plays the CI
 // orchestrator, cancels a task now and then, and resolves escalated tasks like a human would.
+//
+// Budgets and gates: planner and coder call one provider ("openai"), reviewer another ("anthropic").
+// A 429 with Retry-After from planner or coder closes the openai gate for both until then (watch the
+// providers box and the attention list); `code` and `plan` tasks have budgets that a long task now and
+// then runs out of: it escalates with kind `budget`, and the human on call grants more on retry.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleepTimer } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -59,8 +64,9 @@ export function demoConfig(opts: DemoOptions): WardenConfig {
 
   const llm = (agent: LlmAgent): RunFn => (task, ctx) => simulateLlm(agent, task, ctx, { random, between, inOutage: () => inOutage(agent) });
   const breaker = { failureThreshold: 3, windowMs: 10_000, openMs: 5_000, halfOpenProbes: 1 };
-  const llmAgent = (agent: LlmAgent, role: string) => ({
+  const llmAgent = (agent: LlmAgent, role: string, provider: string) => ({
     role,
+    provider,
     run: llm(agent),
     concurrency: 3,
     timeoutMs: TIMEOUT_MS,
@@ -82,9 +88,9 @@ export function demoConfig(opts: DemoOptions): WardenConfig {
         restart: 'permanent',
         shutdownMs: 2_000,
       },
-      planner: llmAgent('planner', 'planner'),
-      coder: llmAgent('coder', 'coder'),
-      reviewer: llmAgent('reviewer', 'coder'),
+      planner: llmAgent('planner', 'planner', 'openai'),
+      coder: llmAgent('coder', 'coder', 'openai'),
+      reviewer: llmAgent('reviewer', 'coder', 'anthropic'),
       ci: { concurrency: 4, heartbeatTimeoutMs: 10_000, breaker: { failureThreshold: 4, windowMs: 20_000, openMs: 8_000 } },
     },
     supervisor: {
@@ -95,10 +101,16 @@ export function demoConfig(opts: DemoOptions): WardenConfig {
       resetBackoffAfterMs: 30_000,
       children: ['tools', { name: 'llm', strategy: 'one_for_one', maxRestarts: 5, withinMs: 10_000, children: ['planner', 'coder', 'reviewer', 'ci'] }],
     },
+    // Shared by the agents of each provider: attempts started a minute, tokens a minute, calls at once.
+    providers: {
+      openai: { requestsPerMinute: 300, concurrency: 5 },
+      anthropic: { tokensPerMinute: 200_000 },
+    },
     taskTypes: {
       default: { maxRetries: 2, backoff: quickBackoff, recovery: ['retry', 'reassign', 'escalate'] },
-      plan: { maxRetries: 3, backoff: quickBackoff, recovery: ['retry', 'escalate'] },
-      code: { maxRetries: 2, backoff: quickBackoff, recovery: ['retry', 'reassign', 'escalate'] },
+      // A call costs 200–1000 tokens at $3 a million; a task makes 3 of them, more when it retries.
+      plan: { maxRetries: 3, backoff: quickBackoff, recovery: ['retry', 'escalate'], budget: { costUsd: 0.0075 } },
+      code: { maxRetries: 2, backoff: quickBackoff, recovery: ['retry', 'reassign', 'escalate'], budget: { tokens: 2_400, wallMs: 20_000 } },
       review: { maxRetries: 2, backoff: quickBackoff, recovery: ['retry', 'reassign', 'escalate'] },
       ci: { maxRetries: 1, backoff: { initialMs: 500, factor: 2, maxMs: 2_000, jitter: 'full' }, recovery: ['retry', 'escalate'] },
     },
@@ -335,9 +347,11 @@ export function driveDemo(warden: Warden, opts: DriveOptions = {}): () => void {
       if (roll < 0.6) {
         log?.info({ task: task.id }, 'demo: a human resolved an escalated task');
         attempt('resolve', () => warden.resolve(task.id, { answer: 'done by hand', by: 'on-call human' }));
-      } else if (roll < 0.8) {
-        log?.info({ task: task.id }, 'demo: a human retried an escalated task');
-        attempt('retry', () => warden.retry(task.id));
+      } else if (roll < 0.8 || task.error?.kind === 'budget') {
+        // A task out of budget can only be retried with more: the human grants it.
+        const grant = task.error?.kind === 'budget' ? { budget: { tokens: 2_000, costUsd: 0.006, wallMs: 20_000 } } : undefined;
+        log?.info({ task: task.id, granted: grant !== undefined }, 'demo: a human retried an escalated task');
+        attempt('retry', () => warden.retry(task.id, grant));
       } else {
         log?.info({ task: task.id }, 'demo: a human cancelled an escalated task');
         attempt('cancel', () => warden.cancel(task.id));

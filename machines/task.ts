@@ -1,8 +1,9 @@
 // One task's life. Pure: no I/O, no clock. Times arrive inside events; the runtime
 // supplies the delays' implementation (remaining time until a deadline in context).
 import { assign, emit, setup } from 'xstate';
+import { addUsage, grantBudget, retryMisfit } from './budget.ts';
 import { actorOf } from './human.ts';
-import type { Actor, ErrorKind, TaskError, TaskStatus, TransitionFact } from '../src/types.ts';
+import type { Actor, Budget, ErrorKind, TaskError, TaskStatus, TransitionFact, UsageTotals } from '../src/types.ts';
 
 /** What recovery decided for a failed attempt; computed by the runtime's policy before FAIL is sent. */
 export type TaskDecision =
@@ -21,6 +22,8 @@ export interface TaskInput {
   autoAssign?: boolean;
   /** the W3C trace context of the submit, so every attempt's span joins the submitter's trace */
   traceparent?: string;
+  /** limits on what the task may use over all its attempts (its type's, overridden field by field by the submit's) */
+  budget?: Budget;
 }
 
 export interface TaskContext extends TaskInput {
@@ -44,6 +47,10 @@ export interface TaskContext extends TaskInput {
   /** when the running attempt times out (in-process timeout or external heartbeat) */
   deadlineAt?: number;
   startedAt?: number;
+  /** the sum over finished attempts (absent on tasks saved before budgets existed: none used) */
+  usage?: UsageTotals;
+  /** what the attempt that just ended used, for its record */
+  attemptUsage?: UsageTotals;
 }
 
 export type TaskEvent =
@@ -51,11 +58,13 @@ export type TaskEvent =
   | { type: 'START'; at: number; deadlineAt?: number }
   | { type: 'HEARTBEAT'; at: number; deadlineAt?: number }
   | { type: 'CHECKPOINT'; attempt: number; data: unknown }
-  | { type: 'SUCCEED'; attempt: number; output: unknown }
-  | { type: 'FAIL'; attempt: number; at: number; error: TaskError; decision: TaskDecision }
-  | ({ type: 'RETRY'; attempts?: number } & Actor)
+  | { type: 'SUCCEED'; attempt: number; output: unknown; usage?: UsageTotals }
+  | { type: 'FAIL'; attempt: number; at: number; error: TaskError; decision: TaskDecision; usage?: UsageTotals }
+  /** `budget`: a human grants this much more than is used now, field by field */
+  | ({ type: 'RETRY'; attempts?: number; budget?: Budget } & Actor)
   | ({ type: 'RESOLVE'; output: unknown } & Actor)
-  | ({ type: 'CANCEL' } & Actor)
+  /** `usage`: what the attempt the cancel cuts short used so far */
+  | ({ type: 'CANCEL'; usage?: UsageTotals } & Actor)
   | { type: 'RESUME' }
   /** a decision for a task restored in FAILED (the process died between the failure and its decision) */
   | { type: 'DECIDE'; decision: TaskDecision };
@@ -82,11 +91,19 @@ export function taskFact(context: TaskContext, to: TaskStatus, eventType: string
     agent: context.agent,
   };
   if (context.error && ERROR_STATES.has(to)) fact.error = context.error;
+  if (context.prev === 'IN_PROGRESS' && context.attemptUsage) fact.usage = context.attemptUsage;
   return event ? actorOf(event, fact) : fact;
 }
 
 const isCurrentAttempt = ({ context, event }: { context: TaskContext; event: TaskEvent }) =>
   'attempt' in event && event.attempt === context.attempts;
+
+/** The usage an ending attempt adds to the task, and the attempt's own for its record. */
+function ended(context: TaskContext, usage: UsageTotals | undefined): Pick<TaskContext, 'usage' | 'attemptUsage'> {
+  return usage ? { usage: addUsage(context.usage, usage), attemptUsage: usage } : { attemptUsage: undefined };
+}
+
+const retryDecided = (c: TaskContext) => c.decision?.action === 'retry' && c.attempts <= c.maxRetries && c.error?.kind !== 'budget';
 
 export const taskMachine = setup({
   types: {
@@ -112,6 +129,7 @@ export const taskMachine = setup({
             startedAt: event.at,
             deadlineAt: event.deadlineAt,
             error: undefined,
+            attemptUsage: undefined,
           }
         : {},
     ),
@@ -124,6 +142,7 @@ export const taskMachine = setup({
       decision: undefined,
       retryAt: undefined,
       error: undefined,
+      budget: event.type === 'RETRY' && event.budget ? grantBudget(context.budget, addUsage(context.usage, undefined), event.budget) : context.budget,
     })),
   },
   guards: {
@@ -132,7 +151,9 @@ export const taskMachine = setup({
     autoAssign: ({ context }) => context.autoAssign === true,
     startsTimed: ({ event }) => event.type === 'START' && event.deadlineAt !== undefined,
     // Budget is enforced here as well as in policy: whatever a strategy says, a task never runs more than maxRetries + 1 attempts.
-    decidedRetry: ({ context }) => context.decision?.action === 'retry' && context.attempts <= context.maxRetries,
+    // A budget error is never retried, and no retry starts that the rest of the budget cannot fit.
+    decidedRetry: ({ context }) => retryDecided(context) && retryMisfit(context.budget, addUsage(context.usage, undefined), context.attempts) === undefined,
+    retryMisfits: ({ context }) => retryDecided(context),
     decidedDegrade: ({ context }) => context.decision?.action === 'degrade',
     // A zero delay must not arm a timer (setTimeout(0) costs at least 1 ms in Node).
     retryDue: ({ context }) => (context.retryAt ?? 0) <= (context.failedAt ?? 0),
@@ -147,7 +168,10 @@ export const taskMachine = setup({
   context: ({ input }) => ({ ...input, status: 'PENDING', attempts: 0, failureCounts: {} }),
   initial: 'PENDING',
   on: {
-    CANCEL: { target: '.CANCELLED', actions: [{ type: 'moveTo', params: 'CANCELLED' }, assign({ error: undefined })] },
+    CANCEL: {
+      target: '.CANCELLED',
+      actions: [{ type: 'moveTo', params: 'CANCELLED' }, assign(({ context, event }) => ({ error: undefined, ...ended(context, event.usage) }))],
+    },
   },
   states: {
     PENDING: {
@@ -198,6 +222,7 @@ export const taskMachine = setup({
             prev: context.status,
             output: event.output,
             error: undefined,
+            ...ended(context, event.usage),
           })),
         },
         FAIL: {
@@ -210,6 +235,7 @@ export const taskMachine = setup({
             lastError: event.error,
             decision: event.decision,
             failedAt: event.at,
+            ...ended(context, event.usage),
             failureCounts: {
               ...context.failureCounts,
               [event.error.kind]: (context.failureCounts[event.error.kind] ?? 0) + 1,
@@ -244,6 +270,16 @@ export const taskMachine = setup({
             output: (context.decision as Extract<TaskDecision, { action: 'degrade' }>).output,
             degraded: true,
             error: undefined,
+          })),
+        },
+        {
+          // Retry was decided but cannot fit: escalate, and the record's error says why.
+          guard: 'retryMisfits',
+          target: 'ESCALATED',
+          actions: assign(({ context }) => ({
+            status: 'ESCALATED' as const,
+            prev: context.status,
+            error: budgetError(context),
           })),
         },
         { target: 'ESCALATED', actions: { type: 'moveTo', params: 'ESCALATED' } },
@@ -291,3 +327,12 @@ export const taskMachine = setup({
     },
   },
 });
+
+/** The failure, re-kinded `budget`, its message saying why no retry starts. */
+function budgetError(c: TaskContext): TaskError {
+  const why = retryMisfit(c.budget, addUsage(c.usage, undefined), c.attempts) ?? 'budget spent';
+  const failed = c.error ? ` (attempt ${c.attempts} failed with ${c.error.kind}: ${c.error.message})` : '';
+  const e: TaskError = { kind: 'budget', message: `${why}${failed}` };
+  if (c.error?.status !== undefined) e.status = c.error.status;
+  return e;
+}

@@ -13,7 +13,7 @@ export function createWarden(config: WardenConfig, opts: WardenOptions = {}): Wa
 
 export type { Warden, WardenOptions, Health, SupervisorView, WardenState, ListenOptions, ServerHandle } from './api.ts';
 export type { ListQuery, SubmitRequest } from './api.ts';
-export type { ActionOptions } from './api.ts';
+export type { ActionOptions, RetryOptions } from './api.ts';
 export type {
   WardenConfig,
   AgentConfig,

@@ -45,6 +45,8 @@ export const ERROR_KINDS = [
   'crash',
   'cancelled',
   'unknown',
+  /** the task's budget is spent: never retried, the task goes ESCALATED */
+  'budget',
 ] as const;
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
@@ -61,7 +63,8 @@ export interface TransitionRecord {
   seq: number;
   /** epoch milliseconds */
   at: number;
-  kind: 'task' | 'agent' | 'supervisor';
+  /** 'provider': a provider's rate-limit gate opened or closed (id is the provider's name) */
+  kind: 'task' | 'agent' | 'supervisor' | 'provider';
   id: string;
   /** null for the record that creates the actor */
   from: string | null;
@@ -74,6 +77,10 @@ export interface TransitionRecord {
   by?: string;
   /** why, as the human said it */
   reason?: string;
+  /** on a task record that ends an attempt (from IN_PROGRESS): what that attempt used */
+  usage?: UsageTotals;
+  /** on a provider record that closes its gate: when it opens again (epoch ms) */
+  closedUntil?: number;
 }
 
 /** Who asks for a human action and why; carried by the event into its TransitionRecord. */
@@ -89,6 +96,51 @@ export interface Usage {
   turns?: number;
   costUsd?: number;
   tokens?: number;
+}
+
+/** What a task (or one attempt) used: the sum of its reportUsage calls, plus its attempts' wall time. */
+export interface UsageTotals {
+  turns: number;
+  tokens: number;
+  costUsd: number;
+  wallMs: number;
+}
+
+/** Limits on what a task may use over all its attempts; each one is optional and positive. */
+export interface Budget {
+  turns?: number;
+  tokens?: number;
+  costUsd?: number;
+  wallMs?: number;
+}
+
+export const BUDGET_FIELDS = ['turns', 'tokens', 'costUsd', 'wallMs'] as const;
+export type BudgetField = (typeof BUDGET_FIELDS)[number];
+
+/** A provider's rate-limit gate: OPEN lets its agents be called, CLOSED (after a 429 with Retry-After) holds them. */
+export const GATE_STATES = ['OPEN', 'CLOSED'] as const;
+export type GateState = (typeof GATE_STATES)[number];
+
+/** Token buckets shared by every agent of one provider. */
+export interface ProviderLimits {
+  /** attempts started per minute */
+  requestsPerMinute?: number;
+  /** tokens (from reportUsage) per minute */
+  tokensPerMinute?: number;
+  /** attempts running at once over all the provider's agents */
+  concurrency?: number;
+}
+
+export interface ProviderView {
+  provider: string;
+  gate: GateState;
+  /** ISO time the gate opens by itself (CLOSED only) */
+  closedUntil?: string;
+  /** the agents that call this provider */
+  agents: string[];
+  limits?: ProviderLimits;
+  /** attempts of its agents running now */
+  inFlight: number;
 }
 
 export type AlertLevel = 'WARNING' | 'CRITICAL';
@@ -144,6 +196,9 @@ export interface TaskView {
   checkpoint?: unknown;
   nextRetryAt?: string;
   idempotencyKey?: string;
+  /** what the task used over all its attempts */
+  usage: UsageTotals;
+  budget?: Budget;
   createdAt: string;
   updatedAt: string;
 }

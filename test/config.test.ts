@@ -77,6 +77,7 @@ describe('resolveConfig defaults', () => {
       breaker: { failureThreshold: 5, windowMs: 60_000, openMs: 30_000, halfOpenProbes: 1, successThreshold: 1 },
       restart: 'permanent',
       shutdownMs: 5000,
+      provider: 'coder',
     });
     expect(config.taskTypes).toEqual({
       default: {

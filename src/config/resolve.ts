@@ -90,6 +90,7 @@ function resolveAgent(name: string, agent: AgentConfig): ResolvedAgentConfig {
     maxTimeoutMs: Math.min(MAX_TIMEOUT_FACTOR * timeoutMs, MAX_TIMER_MS),
     ...given,
     name,
+    provider: given.provider ?? name,
     breaker: { ...BREAKER_DEFAULTS, successThreshold: halfOpenProbes, ...breaker },
   };
 }
@@ -102,6 +103,7 @@ function resolveTaskType(name: string, taskType: TaskTypeConfig): ResolvedTaskTy
     name,
     backoff: resolveBackoff(given.backoff, TASK_BACKOFF_DEFAULTS),
     recovery: [...(given.recovery ?? DEFAULT_RECOVERY)],
+    ...(given.budget ? { budget: { ...given.budget } } : {}),
   };
 }
 
@@ -180,5 +182,6 @@ export function resolveConfig(input: unknown, opts: { strategyNames: readonly st
     supervisor,
     taskTypes,
     recoveryStrategies,
+    providers: Object.fromEntries(Object.entries(config.providers ?? {}).map(([name, l]) => [name, { ...l }])),
   };
 }

@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import type { Logger } from 'pino';
-import type { Alert, BackoffOptions, BreakerOptions, TaskError } from '../types.ts';
+import type { Alert, BackoffOptions, BreakerOptions, Budget, ProviderLimits, TaskError } from '../types.ts';
 import {
   AGENT_DEFAULTS,
   AGENT_NAME_PATTERN,
@@ -159,6 +159,20 @@ const breakerSchema: z.ZodType<Partial<BreakerOptions>> = strict({
   successThreshold: positiveInt().optional(),
 });
 
+/** A task's limits; each positive. Shared by task types (here) and submits (src/runtime/submit.ts). */
+export const budgetConfigSchema: z.ZodType<Budget> = strict({
+  turns: positiveNumber().optional(),
+  tokens: positiveNumber().optional(),
+  costUsd: positiveNumber().optional(),
+  wallMs: positiveNumber(MAX_TIMER_MS).optional(),
+});
+
+const providerLimitsSchema: z.ZodType<ProviderLimits> = strict({
+  requestsPerMinute: positiveNumber().optional(),
+  tokensPerMinute: positiveNumber().optional(),
+  concurrency: positiveInt().optional(),
+});
+
 const shutdownSchema: z.ZodType<ShutdownSetting> = z.custom<ShutdownSetting>(
   (v) => v === 'brutal_kill' || v === 'infinity' || numberProblem(v, { min: 0, what: '', max: MAX_TIMER_MS }) === undefined,
   { error: `must be a non-negative number of milliseconds (at most ${MAX_TIMER_MS}), 'brutal_kill' or 'infinity'` },
@@ -199,6 +213,9 @@ function agentSchema(name: string, ctx: SchemaContext): z.ZodType<AgentConfig> {
     stop: fn<() => unknown>().optional(),
     restart: oneOf(RESTART_TYPES).optional(),
     shutdownMs: shutdownSchema.optional(),
+    provider: z.custom<string>((v) => typeof v === 'string' && AGENT_NAME_PATTERN.test(v), {
+      error: 'must be a provider name of 1 to 64 letters, digits, "_", "." or "-"',
+    }).optional(),
   }).superRefine((a, issues) => {
     const timeoutMs = a.timeoutMs ?? AGENT_DEFAULTS.timeoutMs;
     if (a.maxTimeoutMs !== undefined && a.maxTimeoutMs < timeoutMs) {
@@ -239,6 +256,7 @@ function taskTypeSchema(ctx: SchemaContext): z.ZodType<TaskTypeConfig> {
       .min(1, { error: `must list at least one recovery strategy ${known}` })
       .optional(),
     degrade: fn<(task: TaskInfo, error: TaskError) => unknown>().optional(),
+    budget: budgetConfigSchema.optional(),
   });
 }
 
@@ -314,6 +332,7 @@ export const TOP_LEVEL_KEYS: readonly (keyof WardenConfig)[] = [
   'agents',
   'supervisor',
   'recoveryStrategies',
+  'providers',
   'taskTypes',
   'classifyError',
   'notify',
@@ -353,6 +372,9 @@ export function configSchema(raw: Record<string, unknown>, ctx: SchemaContext): 
         }
       })
       .optional(),
+    providers: z
+      .record(z.string(), providerLimitsSchema, { error: 'must be an object mapping provider names to their limits' })
+      .optional(),
     taskTypes: z
       .record(z.string().min(1, { error: 'must not be an empty task type name' }), taskTypeSchema(ctx), {
         error: 'must be an object mapping task type names to their config',
@@ -373,5 +395,9 @@ export function configSchema(raw: Record<string, unknown>, ctx: SchemaContext): 
   } satisfies Record<keyof WardenConfig, z.ZodType>;
   return strict(shape).superRefine((config, issues) => {
     if (config.supervisor !== undefined) checkTree(config.supervisor, ctx, issues);
+    const used = new Set(Object.entries(config.agents).map(([name, a]) => a.provider ?? name));
+    for (const name of Object.keys(config.providers ?? {})) {
+      if (!used.has(name)) issues.addIssue({ code: 'custom', path: ['providers', name], message: `names no agent's provider (known: ${[...used].join(', ')})` });
+    }
   });
 }

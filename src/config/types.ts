@@ -2,7 +2,7 @@
 // resolveConfig() (./resolve.ts) hands the runtime once every default is filled in.
 
 import type { Logger } from 'pino';
-import type { Alert, BackoffOptions, BreakerOptions, Durability, RestartType, SupervisorStrategy, TaskError } from '../types.ts';
+import type { Alert, BackoffOptions, BreakerOptions, Budget, Durability, ProviderLimits, RestartType, SupervisorStrategy, TaskError } from '../types.ts';
 import { DURABILITY_MODES, RESTART_TYPES, SUPERVISOR_STRATEGIES } from '../types.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -75,6 +75,10 @@ export interface AgentConfig {
   /** OTP restart type: restart always, only after a crash, or never.
    * @defaultValue 'permanent' */
   restart?: RestartType;
+  /** The provider this agent calls: a 429 with Retry-After from any agent of a provider closes that
+   * provider's gate for all of them, and `providers.<name>` limits are shared by them.
+   * @defaultValue the agent's own name */
+  provider?: string;
   /** How long `stop` may take before the agent is abandoned, in ms, or 'brutal_kill' / 'infinity'.
    * @defaultValue 5000 */
   shutdownMs?: ShutdownSetting;
@@ -92,6 +96,9 @@ export interface TaskTypeConfig {
   recovery?: string[];
   /** What the `degrade` strategy resolves the task with. */
   degrade?: (task: TaskInfo, error: TaskError) => unknown;
+  /** Limits on what one task of this type may use over all its attempts; a submit's `budget`
+   * overrides it field by field. Unset = no limit. */
+  budget?: Budget;
 }
 
 export interface SupervisorConfig {
@@ -142,6 +149,9 @@ export interface WardenConfig {
   taskTypes?: Record<string, TaskTypeConfig>;
   /** Custom strategies; their names become known. */
   recoveryStrategies?: Record<string, RecoveryStrategyConfig>;
+  /** Rate limits per provider (an agent's `provider`), as token buckets shared by its agents.
+   * Unset = no limits, only the gate a 429 closes. */
+  providers?: Record<string, ProviderLimits>;
   /** Overrides error classification; undefined = built-in classification. */
   classifyError?: (err: unknown) => Partial<TaskError> | undefined;
   /** Gets escalations and CRITICAL alerts. */
@@ -195,6 +205,7 @@ export interface ResolvedAgentConfig {
   stop?: () => unknown | Promise<unknown>;
   restart: RestartType;
   shutdownMs: ShutdownSetting;
+  provider: string;
 }
 
 export interface ResolvedTaskTypeConfig {
@@ -203,6 +214,7 @@ export interface ResolvedTaskTypeConfig {
   backoff: BackoffOptions;
   recovery: string[];
   degrade?: (task: TaskInfo, error: TaskError) => unknown;
+  budget?: Budget;
 }
 
 export interface ResolvedSupervisorConfig {
@@ -228,6 +240,8 @@ export interface ResolvedConfig {
   taskTypes: Record<string, ResolvedTaskTypeConfig>;
   /** Keyed by each strategy's `name` (not by the key it was configured under). */
   recoveryStrategies: Record<string, RecoveryStrategyConfig>;
+  /** Only the providers that have limits configured. */
+  providers: Record<string, ProviderLimits>;
   classifyError?: (err: unknown) => Partial<TaskError> | undefined;
   notify?: (alert: Alert) => unknown | Promise<unknown>;
   logger?: Logger;

@@ -12,6 +12,7 @@ import { mountOpenApi } from './openapi.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { eventRoutes, metricsRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
+import { providerRoutes } from './routes/providers.ts';
 import { taskRoutes } from './routes/tasks.ts';
 import { whoamiRoutes } from './routes/whoami.ts';
 import { createEventHub } from './sse.ts';
@@ -47,6 +48,7 @@ export function createApp(warden: Warden, opts: HttpOptions = {}): WardenApp {
   app.route('/', eventRoutes(hub));
   app.route('/api/agents', agentRoutes(warden));
   app.route('/api/tasks', taskRoutes(warden, opts.now ?? Date.now));
+  app.route('/api/providers', providerRoutes(warden));
   app.route('/', whoamiRoutes());
 
   let closed = false;

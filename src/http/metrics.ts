@@ -91,6 +91,43 @@ export function createMetrics(warden: Warden, lag: LoopLag): Metrics {
     },
   });
 
+  const costUsd = new Counter({
+    name: 'warden_usage_cost_usd_total',
+    help: 'Cost reported by attempts (ctx.reportUsage), by agent and task type',
+    labelNames: ['agent', 'type'] as const,
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'warden_usage_tokens_total',
+    help: 'Tokens reported by attempts (ctx.reportUsage), by agent and task type',
+    labelNames: ['agent', 'type'] as const,
+    registers,
+  });
+  new Gauge({
+    name: 'warden_provider_gate',
+    help: "A provider's rate-limit gate: 0 open, 1 closed",
+    labelNames: ['provider'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const p of warden.providers()) this.set({ provider: p.provider }, p.gate === 'CLOSED' ? 1 : 0);
+    },
+  });
+  const gateClosures = new Counter({
+    name: 'warden_provider_gate_closures_total',
+    help: "Times a provider's gate closed (a 429 with Retry-After)",
+    labelNames: ['provider'] as const,
+    registers,
+  });
+
+  /** An ended attempt's usage, from its record; the task's type is read once, while the task is in memory. */
+  function observeUsage(r: TransitionRecord) {
+    if (!r.usage || (r.usage.costUsd <= 0 && r.usage.tokens <= 0)) return;
+    const labels = { agent: r.agent ?? 'unknown', type: warden.get(r.id)?.type ?? 'unknown' };
+    if (r.usage.costUsd > 0) costUsd.inc(labels, r.usage.costUsd);
+    if (r.usage.tokens > 0) tokens.inc(labels, r.usage.tokens);
+  }
+
   // The only per-task state: attempts in flight, dropped at the task's next record.
   const started = new Map<string, { at: number; agent: string }>();
 
@@ -99,7 +136,9 @@ export function createMetrics(warden: Warden, lag: LoopLag): Metrics {
     const level = alertLevel(r);
     if (level) alerts.inc({ level });
     if (r.kind === 'agent' && r.from === 'RESTARTING' && r.to === 'STARTING') restarts.inc({ agent: r.id });
+    if (r.kind === 'provider' && r.to === 'CLOSED') gateClosures.inc({ provider: r.id });
     if (r.kind !== 'task') return;
+    observeUsage(r);
     const attempt = started.get(r.id);
     if (attempt) {
       started.delete(r.id);

@@ -4,7 +4,7 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { submitSchema } from '../api.ts';
-import { actionBody, alertsQuery, eventsQuery, failureBody, listQuery, outputBody } from './validate.ts';
+import { actionBody, alertsQuery, eventsQuery, failureBody, listQuery, outputBody, retryBody } from './validate.ts';
 
 type Method = 'get' | 'post';
 type ZodObj = z.ZodObject<z.ZodRawShape>;
@@ -50,12 +50,14 @@ export const ROUTES: Route[] = [
   agentCmd('restart'),
   agentCmd('stop'),
   agentCmd('start'),
+  { method: 'get', path: '/api/providers', summary: "every provider's rate-limit gate: [{ provider, gate, closedUntil?, agents, limits?, inFlight }]", auth: true, ok: { status: 200, description: 'providers' } },
+  { method: 'post', path: '/api/providers/:provider/open', summary: 'open a CLOSED gate before its time (admin)', auth: true, body: actionBody, ok: { status: 200, description: 'the provider' }, errors: [404, 409] },
   { method: 'post', path: '/api/tasks', summary: 'submit a task (200 with the existing task for a repeated idempotencyKey)', auth: true, body: submitSchema, ok: { status: 201, description: 'the new task' }, errors: [413, 415] },
   { method: 'get', path: '/api/tasks', summary: 'list tasks in creation order (order=desc: newest first)', auth: true, query: listQuery as unknown as ZodObj, ok: { status: 200, description: '{ items, nextCursor }' } },
   { method: 'get', path: '/api/tasks/:id', summary: 'one task', auth: true, ok: task, errors: [404] },
   { method: 'get', path: '/api/tasks/:id/history', summary: 'its TransitionRecords, oldest first', auth: true, ok: { status: 200, description: 'records' }, errors: [404] },
   cmd('cancel', 'cancel the task'),
-  cmd('retry', 'retry a FAILED or ESCALATED task'),
+  cmd('retry', 'retry a FAILED or ESCALATED task; `budget` grants more (each field: that much more than used)', retryBody),
   cmd('resolve', 'end an ESCALATED task with an output', outputBody),
   cmd('started', 'an external executor started the attempt'),
   cmd('heartbeat', 'an external executor is still working'),

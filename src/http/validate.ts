@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { inputMessage } from '../api.ts';
-import { parseRetryAfter } from '../api.ts';
+import { budgetSchema, parseRetryAfter } from '../api.ts';
 import { ERROR_KINDS, TASK_STATUSES } from '../types.ts';
 import { HttpError } from './errors.ts';
 
@@ -60,6 +60,9 @@ const reason = z.string().max(1000, 'must be at most 1000 characters').optional(
 
 /** cancel, retry, reset, restart, …: an optional `reason`; the body (if any) must be an object. */
 export const actionBody = z.object({ reason });
+
+/** retry: a reason, and a budget grant (each field: that much more than the task has used). */
+export const retryBody = z.object({ reason, budget: budgetSchema.optional() });
 
 /** resolve (and an executor's success): the output, and for resolve a reason. */
 export const outputBody = z.object({ output: z.unknown().optional(), reason }).strict();

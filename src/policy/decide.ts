@@ -21,7 +21,7 @@ export interface RetryInput {
   maxTimeoutMs: number;
 }
 
-const NEVER_RETRIED: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['auth', 'not_found', 'cancelled']);
+const NEVER_RETRIED: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['auth', 'not_found', 'cancelled', 'budget']);
 /** A server asking for a longer wait than this is treated as asking for this. */
 export const MAX_RETRY_AFTER_MS = 3_600_000;
 

@@ -103,7 +103,14 @@ function alertFor(r: TransitionRecord): AlertSpec | undefined {
   }
   if (r.kind === 'task' && r.to === 'ESCALATED') {
     const details = { task: r.id, agent: r.agent, attempt: r.attempt, errorKind: r.error?.kind, status: r.error?.status };
-    return { level: 'CRITICAL', component: `task:${r.id}`, message: `task ${r.id} escalated to a human`, details };
+    // A spent budget says what ran out: the error's message names the limit and how much was used.
+    const why = r.error?.kind === 'budget' ? `: ${r.error.message}` : '';
+    return { level: 'CRITICAL', component: `task:${r.id}`, message: `task ${r.id} escalated to a human${why}`, details };
+  }
+  if (r.kind === 'provider' && r.to === 'CLOSED') {
+    const until = r.closedUntil === undefined ? '' : ` until ${new Date(r.closedUntil).toISOString()}`;
+    const message = `gate of provider ${r.id} closed${until} after a 429 from agent ${r.agent ?? '?'}`;
+    return { level: 'WARNING', component: `provider:${r.id}`, message, details: { agent: r.agent, closedUntil: r.closedUntil, seq: r.seq } };
   }
   if ((r.kind === 'supervisor' || r.kind === 'agent') && r.to === 'ESCALATED') {
     return { level: 'CRITICAL', component: `${r.kind}:${r.id}`, message: `${r.kind} ${r.id} exceeded its restart intensity`, details: { seq: r.seq } };

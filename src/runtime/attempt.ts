@@ -1,7 +1,7 @@
 // Runs one attempt of an in-process agent: builds its ctx, calls run(), reports how it ended.
 import type { Logger } from 'pino';
 import type { RunContext, RunFn } from '../config.ts';
-import type { TimerHandle, Usage } from '../types.ts';
+import type { TaskError, TimerHandle, Usage } from '../types.ts';
 import type { TaskEntry } from './tasks.ts';
 
 export interface Attempt {
@@ -14,13 +14,15 @@ export interface Attempt {
   usage: Usage;
   timeoutMs?: number;
   timer?: TimerHandle;
+  /** fires when the task's wall-time budget runs out during this attempt */
+  budgetTimer?: TimerHandle;
   /** made the first time the agent reads ctx.signal: most attempts never do */
   controller?: AbortController;
   aborted?: { reason: unknown };
 }
 
 export function newAttempt(taskId: string, number: number, agent: string, epoch: number, startedAt: number, timeoutMs: number | undefined): Attempt {
-  return { taskId, number, agent, epoch, startedAt, usage: {}, timeoutMs, timer: undefined, controller: undefined, aborted: undefined };
+  return { taskId, number, agent, epoch, startedAt, usage: {}, timeoutMs, timer: undefined, budgetTimer: undefined, controller: undefined, aborted: undefined };
 }
 
 export function signalOf(a: Attempt): AbortSignal {
@@ -37,11 +39,20 @@ export function abortAttempt(a: Attempt, reason: unknown): void {
   a.controller?.abort(reason);
 }
 
+/** Why an attempt's signal aborts when it fails this way: a timeout and a spent budget say so. */
+export function abortReason(a: Attempt, error: TaskError): DOMException | undefined {
+  if (error.kind === 'timeout') return new DOMException(`attempt ${a.number} timed out after ${a.timeoutMs ?? '?'} ms`, 'TimeoutError');
+  if (error.kind === 'budget') return new DOMException(error.message, 'AbortError');
+  return undefined;
+}
+
 /** What the engine does with an attempt's events; one object for all attempts (no closures per attempt). */
 export interface AttemptHooks {
   logger: Logger;
   onCheckpoint(attempt: Attempt, entry: TaskEntry, data: unknown): void;
   onSuccess(attempt: Attempt, output: unknown): void;
+  /** after reportUsage added `reported` to the attempt's usage: the budget and the provider's token bucket */
+  onUsage(attempt: Attempt, entry: TaskEntry, reported: Usage): void;
   onFailure(attempt: Attempt, err: unknown): void;
 }
 
@@ -80,6 +91,7 @@ class AttemptContext implements RunContext {
       const v = u?.[k];
       if (typeof v === 'number' && Number.isFinite(v)) this.a.usage[k] = (this.a.usage[k] ?? 0) + v;
     }
+    this.hooks.onUsage(this.a, this.entry, u);
   }
 }
 

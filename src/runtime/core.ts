@@ -6,13 +6,14 @@ import type { ResolvedConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import type { RecoveryStrategy } from '../policy/recovery.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
-import { TERMINAL_STATUSES, type Clock, type TaskStatus } from '../types.ts';
+import { TERMINAL_STATUSES, type Clock, type TaskStatus, type UsageTotals } from '../types.ts';
 import type { AgentHooks } from './agent-hooks.ts';
 import type { AlertBook } from './alerts.ts';
 import type { AgentSlot } from './agent-slot.ts';
 import type { Engine } from './engine.ts';
 import type { Decide } from './failure-decision.ts';
 import type { Persistence } from './persistence.ts';
+import type { ProviderGates } from './providers.ts';
 import type { RecordBus } from './record-bus.ts';
 import type { Replay } from './replay.ts';
 import type { Retention } from './retention.ts';
@@ -47,6 +48,9 @@ export interface Core {
   readonly hooks: AgentHooks;
   readonly tracing: Tracing;
   readonly retention: Retention;
+  readonly gates: ProviderGates;
+  /** what every attempt used since start (summed from the records), for health */
+  used: UsageTotals;
   /** set by start(); absent without persistence */
   persistence?: Persistence;
   /** set by start() */

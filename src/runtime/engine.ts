@@ -5,9 +5,11 @@ import { admitsCall, type AgentContext } from '../../machines/agent.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { breakerHears } from '../policy/breaker-outcome.ts';
 import { classifyError } from '../policy/classify.ts';
-import type { Clock, ErrorKind, TaskError, TransitionRecord } from '../types.ts';
+import type { Clock, ErrorKind, TaskError, TransitionRecord, UsageTotals } from '../types.ts';
 import type { AgentSlot } from './agent-slot.ts';
-import { abortAttempt, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
+import { abortAttempt, abortReason, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
+import { attemptUsage, overrunError, wallError, wallLeft } from './attempt-budget.ts';
+import type { ProviderGates } from './providers.ts';
 import { unref } from './clock.ts';
 import type { Decide } from './failure-decision.ts';
 import { stackedRetryWarning } from './stacked-retries.ts';
@@ -28,6 +30,8 @@ export interface EngineDeps {
   /** resolves once the journal holds what was recorded so far (undefined without a journal) */
   durable?(): Promise<void> | undefined;
   decide: Decide;
+  /** the providers' gates and buckets: no agent of a closed provider is called */
+  gates: ProviderGates;
 }
 
 export interface Engine {
@@ -37,6 +41,8 @@ export interface Engine {
   fail(id: string, attempt: number, err: unknown, classified?: TaskError): Promise<void>;
   /** the attempt in flight for a task, if any */
   attempt(id: string): Attempt | undefined;
+  /** what the attempt in flight for a task used so far */
+  attemptUsage(id: string): UsageTotals | undefined;
   /** a task record arrived: tidy up an attempt a CANCEL cut short */
   onTaskRecord(record: TransitionRecord, entry: TaskEntry): void;
   /** fail every attempt in flight on an agent that crashed or stopped */
@@ -102,7 +108,7 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function admitsNow(slot: AgentSlot): boolean {
-    return admitsCall(agentContext(slot), slot.running.size, slot.cfg.concurrency);
+    return admitsCall(agentContext(slot), slot.running.size, slot.cfg.concurrency) && deps.gates.admits(slot.cfg.provider);
   }
 
   function drain(slot: AgentSlot, name: string) {
@@ -139,6 +145,12 @@ export function createEngine(deps: EngineDeps): Engine {
     const attempt = newAttempt(c.id, number, slot.cfg.name, epoch, at, run ? timeoutMs : undefined);
     attempts.set(c.id, attempt);
     slot.running.add(c.id);
+    deps.gates.started(slot.cfg.provider);
+    // The wall-time budget binds external attempts too (until a restart: an adopted one is checked when it ends).
+    const wall = wallLeft(c);
+    if (wall !== undefined) {
+      attempt.budgetTimer = unref(clock.setTimeout(() => void fail(c.id, number, undefined, wallError(c, attempt, now())), wall));
+    }
     if (!run) return;
     attempt.timer = unref(
       clock.setTimeout(() => {
@@ -163,6 +175,12 @@ export function createEngine(deps: EngineDeps): Engine {
       deps.onCheckpoint(attempt.taskId, attempt.number, data);
     },
     onSuccess: (attempt, output) => complete(attempt.taskId, attempt.number, output),
+    onUsage(attempt, entry, reported) {
+      if (attempts.get(attempt.taskId) !== attempt) return;
+      if (reported?.tokens !== undefined) deps.gates.used(deps.gates.of(attempt.agent), reported.tokens);
+      const spent = overrunError(entry.context, attempt, now());
+      if (spent) void fail(attempt.taskId, attempt.number, undefined, spent);
+    },
     onFailure: (attempt, err) => void fail(attempt.taskId, attempt.number, err),
   };
 
@@ -171,9 +189,11 @@ export function createEngine(deps: EngineDeps): Engine {
     attempts.delete(attempt.taskId);
     if (idleWaiters.length > 0 && runningHere() === 0) for (const w of idleWaiters.splice(0)) w();
     if (attempt.timer !== undefined) clock.clearTimeout(attempt.timer);
+    if (attempt.budgetTimer !== undefined) clock.clearTimeout(attempt.budgetTimer);
     const slot = agents.get(attempt.agent);
     if (!slot) return;
     slot.running.delete(attempt.taskId);
+    deps.gates.released(slot.cfg.provider);
     const c = agentContext(slot);
     const outcome = breakerHears(c, attempt.epoch, kind);
     if (outcome === undefined) return;
@@ -185,8 +205,9 @@ export function createEngine(deps: EngineDeps): Engine {
   function complete(id: string, number: number, output: unknown) {
     const attempt = attempts.get(id);
     if (!attempt || attempt.number !== number) return;
+    const usage = attemptUsage(attempt, now());
     release(attempt, undefined);
-    tasks.get(id)?.actor?.send({ type: 'SUCCEED', attempt: number, output });
+    tasks.get(id)?.actor?.send({ type: 'SUCCEED', attempt: number, output, usage });
     pump(attempt.agent);
   }
 
@@ -196,11 +217,13 @@ export function createEngine(deps: EngineDeps): Engine {
     if (!attempt || attempt.number !== number || !entry?.actor) return;
     const error = classified ?? classifyError(err, now(), deps.config.classifyError);
     if (!classified) warnStackedRetries(attempt.agent, err);
-    abortAttempt(attempt, error.kind === 'timeout' ? timeoutReason(attempt) : undefined);
+    abortAttempt(attempt, abortReason(attempt, error));
+    const usage = attemptUsage(attempt, now());
     release(attempt, error.kind);
     logFailure(attempt, error);
+    deps.gates.failed(attempt.agent, error, now());
     const decision = await deps.decide(entry, error, attempt.timeoutMs);
-    entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision });
+    entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision, usage });
     pump(attempt.agent);
   }
 
@@ -212,6 +235,7 @@ export function createEngine(deps: EngineDeps): Engine {
     const attempt = newAttempt(entry.id, entry.context.attempts, slot.cfg.name, -1, entry.context.startedAt ?? now(), undefined);
     attempts.set(entry.id, attempt);
     slot.running.add(entry.id);
+    deps.gates.started(slot.cfg.provider);
     deps.live(entry)?.send({ type: 'RESUME' });
   }
 
@@ -244,6 +268,10 @@ export function createEngine(deps: EngineDeps): Engine {
     complete,
     fail,
     attempt: (id) => attempts.get(id),
+    attemptUsage(id) {
+      const a = attempts.get(id);
+      return a ? attemptUsage(a, now()) : undefined;
+    },
     onTaskRecord(record, entry) {
       if (record.to !== 'CANCELLED') return;
       const attempt = attempts.get(entry.id);
@@ -272,9 +300,5 @@ export function createEngine(deps: EngineDeps): Engine {
     },
     adopt,
   };
-}
-
-function timeoutReason(attempt: Attempt): DOMException {
-  return new DOMException(`attempt ${attempt.number} timed out after ${attempt.timeoutMs ?? '?'} ms`, 'TimeoutError');
 }
 

@@ -40,6 +40,8 @@ export function createDecide(deps: {
     const c = entry.context;
     const type = config.taskTypes[c.type] ?? config.taskTypes.default;
     if (!type) return { action: 'escalate', reason: `unknown task type ${c.type}` };
+    // A spent budget is never retried, reassigned or degraded: a human decides.
+    if (error.kind === 'budget') return { action: 'escalate', reason: error.message };
     const retry = decideRetry({
       error,
       attempts: c.attempts,

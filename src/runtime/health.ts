@@ -10,13 +10,16 @@ export function healthOf(v: {
   agents: AgentView[];
   breakers: BreakerView[];
   supervisors: SupervisorView[];
+  providers: Health['providers'];
+  usage: Health['usage'];
   tasks: Health['tasks'];
   storage?: Health['storage'];
 }): Health {
   const failing =
     v.supervisors.some((s) => s.status === 'ESCALATED') ||
     (v.agents.length > 0 && v.agents.every((a) => a.lifecycle === 'ESCALATED' || a.lifecycle === 'STOPPED'));
-  const degraded = v.breakers.some((b) => b.state === 'OPEN') || v.agents.some((a) => a.lifecycle === 'ESCALATED');
+  const degraded =
+    v.breakers.some((b) => b.state === 'OPEN') || v.agents.some((a) => a.lifecycle === 'ESCALATED') || v.providers.some((p) => p.gate === 'CLOSED');
   return {
     status: failing ? 'failing' : degraded ? 'degraded' : 'ok',
     state: v.state,
@@ -25,6 +28,8 @@ export function healthOf(v: {
     agents: v.agents,
     breakers: v.breakers,
     supervisors: v.supervisors,
+    providers: v.providers,
+    usage: v.usage,
     tasks: v.tasks,
     ...(v.storage ? { storage: v.storage } : {}),
   };

@@ -22,6 +22,7 @@ export async function startWarden(core: Core): Promise<void> {
     });
     core.supervisor = created;
     for (const [name, slot] of created.slots) core.agents.set(name, slot);
+    core.gates.start(core.persist ? restored.providers : undefined);
     // Restored timers are not armed: RESUME arms an OPEN circuit's remaining time (a no-op elsewhere).
     if (core.persist) for (const slot of core.agents.values()) slot.ref.send({ type: 'RESUME' });
     // Children start in order: each start() settles before the next begins.
@@ -48,6 +49,8 @@ async function restore(core: Core): Promise<PersistedState> {
     archive: core.archive,
     bus: core.bus,
     supervisor: (name) => core.supervisor?.contextOf(name),
+    provider: (name) => core.gates.state(name),
+    providerNames: () => core.gates.names,
     clock: core.clock,
     logger: core.logger,
   });
@@ -73,6 +76,7 @@ export async function stopWarden(core: Core): Promise<void> {
     }
   }
   core.supervisor?.actor.stop();
+  core.gates.stop();
   core.tracing.close();
   await core.hooks.stopAll(core.order);
   try {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AgentContext } from '../../machines/agent.ts';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { Store } from '../store/contract.ts';
-import type { AgentState, PersistedState, PersistedTask, SupervisorState, TaskPatch } from '../store/state.ts';
+import type { AgentState, PersistedState, PersistedTask, ProviderState, SupervisorState, TaskPatch } from '../store/state.ts';
 import { SCHEMA_VERSION } from '../store/state.ts';
 import type { ArchiveGeneration } from '../store/archive-index.ts';
 import type { Alert, Clock, TransitionRecord } from '../types.ts';
@@ -31,6 +31,9 @@ export interface PersistenceDeps {
   agents: Map<string, AgentSlot>;
   supervisor(name: string): SupervisorContext | undefined;
   supervisorNames: readonly string[];
+  /** a provider gate's state, and every provider's name */
+  provider(name: string): ProviderState | undefined;
+  providerNames(): readonly string[];
   alerts(): Alert[];
   archive(): ArchiveGeneration[];
   /** the seq of the last record published */
@@ -83,6 +86,11 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       const sup = deps.supervisor(name);
       if (sup) out.supervisors[name] = supervisorState(sup);
     }
+    out.providers = {};
+    for (const name of deps.providerNames()) {
+      const p = deps.provider(name);
+      if (p) out.providers[name] = p;
+    }
     return out;
   }
 
@@ -102,6 +110,9 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       } else if (r.kind === 'agent') {
         const slot = agents.get(r.id);
         if (slot) store.append({ r, agent: agentState(slot.ref.getSnapshot().context) });
+      } else if (r.kind === 'provider') {
+        const p = deps.provider(r.id);
+        if (p) store.append({ r, provider: p });
       } else {
         const sup = deps.supervisor(r.id);
         if (sup) store.append({ r, sup: supervisorState(sup) });
@@ -159,6 +170,8 @@ export function taskPatch(entry: TaskEntry, r: TransitionRecord): TaskPatch {
     deadlineAt: c.deadlineAt,
     startedAt: c.startedAt,
     traceparent: c.traceparent,
+    usage: c.usage,
+    budget: c.budget,
   };
   if (r.from === null) {
     patch.input = c.input;

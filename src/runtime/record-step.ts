@@ -1,6 +1,7 @@
 // The runtime's step for each record, before any listener sees it: the task table first (so every
 // later step sees the new state), then dispatch, the journal, the replay ring, alerts, agent hooks
 // and tracing. One function in one order, so no step depends on the order listeners subscribed in.
+import { addUsage } from '../../machines/budget.ts';
 import { WardenError } from '../errors.ts';
 import { TERMINAL_STATUSES, type TaskStatus, type TransitionRecord } from '../types.ts';
 import type { Core } from './core.ts';
@@ -23,6 +24,7 @@ export function createRecordStep(core: Core): (r: TransitionRecord) => void {
 
   return function onRecord(r) {
     if (r.kind === 'task') onTaskRecord(r);
+    if (r.usage) core.used = addUsage(core.used, r.usage);
     core.persistence?.record(r);
     core.replay.remember(r);
     core.alerts.fromRecord(r);

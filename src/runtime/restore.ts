@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { ResolvedConfig } from '../config.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
-import type { PersistedState } from '../store/state.ts';
+import type { PersistedState, ProviderState } from '../store/state.ts';
 import type { Clock, TaskError } from '../types.ts';
 import { createFileStore } from '../store/file-store.ts';
 import type { AlertBook } from './alerts.ts';
@@ -25,6 +25,8 @@ export async function openPersistence(d: {
   archive: ArchiveIndex;
   bus: RecordBus;
   supervisor: (name: string) => SupervisorContext | undefined;
+  provider: (name: string) => ProviderState | undefined;
+  providerNames: () => readonly string[];
   clock: Clock;
   logger: Logger;
 }): Promise<{ persistence: Persistence; restored: PersistedState }> {
@@ -41,6 +43,8 @@ export async function openPersistence(d: {
     agents: d.agents,
     supervisor: d.supervisor,
     supervisorNames: supervisorNames(config.supervisor),
+    provider: d.provider,
+    providerNames: d.providerNames,
     alerts: () => alerts.list(config.maxAlerts),
     archive: () => d.archive.toJSON(),
     seq: () => d.bus.seq,

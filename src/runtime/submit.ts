@@ -1,6 +1,8 @@
 // Validates a submit request (library or HTTP) against the config: a clear error naming the field.
 import { z } from 'zod';
+import { mergeBudget } from '../../machines/budget.ts';
 import type { ResolvedConfig } from '../config.ts';
+import type { Budget } from '../types.ts';
 import { inputMessage } from '../config/messages.ts';
 import { WardenError } from '../errors.ts';
 
@@ -12,7 +14,19 @@ export interface SubmitRequest {
   /** @defaultValue the task type's maxRetries */
   maxRetries?: number;
   idempotencyKey?: string;
+  /** limits for this task; each given field overrides its task type's. @defaultValue the type's budget */
+  budget?: Budget;
 }
+
+const limit = (max?: number) => {
+  const n = z.number().positive();
+  return (max === undefined ? n : n.max(max)).optional();
+};
+
+/** A budget as a submit or a human's retry gives it: each field a positive number, none required. */
+export const budgetSchema = z
+  .object({ turns: limit(), tokens: limit(), costUsd: limit(), wallMs: limit(2_147_483_647) })
+  .strict();
 
 export const submitSchema = z
   .object({
@@ -21,6 +35,7 @@ export const submitSchema = z
     input: z.unknown().optional(),
     maxRetries: z.number().int().min(0).max(1000).optional(),
     idempotencyKey: z.string().min(1).max(256).optional(),
+    budget: budgetSchema.optional(),
   })
   .strict();
 
@@ -30,6 +45,7 @@ export interface ParsedSubmit {
   input: unknown;
   maxRetries: number;
   idempotencyKey?: string;
+  budget?: Budget;
 }
 
 export function parseSubmit(req: unknown, config: ResolvedConfig): ParsedSubmit {
@@ -58,5 +74,18 @@ export function parseSubmit(req: unknown, config: ResolvedConfig): ParsedSubmit 
     input: r.input ?? null,
     maxRetries: r.maxRetries ?? typeCfg.maxRetries,
     idempotencyKey: r.idempotencyKey,
+    budget: mergeBudget(typeCfg.budget, r.budget),
   };
+}
+
+/** A human's grant on retry, checked like a submit's budget: invalid_input naming the field. */
+export function parseGrant(budget: unknown): Budget | undefined {
+  if (budget === undefined) return undefined;
+  const parsed = budgetSchema.safeParse(budget, { error: inputMessage });
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const keys = issue?.path.map(String) ?? [];
+  if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) keys.push(issue.keys[0]);
+  const field = ['budget', ...keys].join('.');
+  throw new WardenError('invalid_input', `${field}: ${issue?.message ?? 'invalid'}`, { field });
 }

@@ -5,6 +5,7 @@ import type { TaskContext, TaskEvent } from '../../machines/task.ts';
 import type { TaskView } from '../types.ts';
 import { live, mustGet, mustRun, refuse, type Core } from './core.ts';
 import { actorFrom } from './human.ts';
+import { retryEvent } from './retry-request.ts';
 import { parseSubmit } from './submit.ts';
 import { taskView, type TaskEntry } from './tasks.ts';
 import { currentTraceparent } from './tracing.ts';
@@ -44,7 +45,7 @@ export function taskCommands(core: Core): TaskCommands {
       }
       const id = randomUUID();
       const at = core.clock.now();
-      const actor = core.actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent() });
+      const actor = core.actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent(), ...(r.budget ? { budget: r.budget } : {}) });
       const context: TaskContext = { ...actor.getSnapshot().context };
       const entry = tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context, history: [] });
       actor.start(); // PENDING, then ASSIGNED in the same step
@@ -54,8 +55,11 @@ export function taskCommands(core: Core): TaskCommands {
       return { id, created: true };
     },
 
-    cancel: async (id, o) => command(id, { type: 'CANCEL', ...actorFrom(o) }, 'cancel'),
-    retry: async (id, o) => command(id, { type: 'RETRY', ...actorFrom(o) }, 'retry'),
+    cancel: async (id, o) => command(id, { type: 'CANCEL', ...actorFrom(o), usage: engine.attemptUsage(id) }, 'cancel'),
+    retry: async (id, o) => {
+      mustRun(core);
+      return command(id, retryEvent(mustGet(core, id), o), 'retry');
+    },
     resolve: async (id, output, o) => command(id, { type: 'RESOLVE', output, ...actorFrom(o) }, 'resolve'),
 
     async reportFailure(id, error) {

@@ -1,5 +1,6 @@
 // The task table: every task's actor (while it lives), its latest state, its history, in creation order.
 import type { Actor } from 'xstate';
+import { NO_USAGE } from '../../machines/budget.ts';
 import type { taskMachine, TaskContext } from '../../machines/task.ts';
 import { WardenError } from '../errors.ts';
 import { TASK_STATUSES, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
@@ -154,6 +155,7 @@ export function taskView(e: TaskEntry): TaskView {
     input: c.input,
     attempts: c.attempts,
     maxRetries: c.maxRetries,
+    usage: c.usage ?? { ...NO_USAGE },
     createdAt: new Date(e.createdAt).toISOString(),
     updatedAt: new Date(e.updatedAt).toISOString(),
   };
@@ -167,5 +169,6 @@ export function taskView(e: TaskEntry): TaskView {
   if (checkpoint !== undefined) view.checkpoint = checkpoint;
   if (c.status === 'RETRY_WAIT' && c.retryAt !== undefined) view.nextRetryAt = new Date(c.retryAt).toISOString();
   if (e.idempotencyKey) view.idempotencyKey = e.idempotencyKey;
+  if (c.budget) view.budget = c.budget;
   return view;
 }

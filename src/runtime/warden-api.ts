@@ -1,13 +1,13 @@
 // The public shape of a Warden: what createWarden() returns and the options it takes.
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { AgentView, Alert, BreakerView, Clock, NamedToken, TaskStatus, TaskView, TransitionRecord } from '../types.ts';
-import type { ActionOptions } from './human.ts';
+import type { AgentView, Alert, BreakerView, Clock, NamedToken, ProviderView, TaskStatus, TaskView, TransitionRecord, UsageTotals } from '../types.ts';
+import type { ActionOptions, RetryOptions } from './human.ts';
 import type { SubmitRequest } from './submit.ts';
 import type { ListQuery } from './tasks.ts';
 import type { SupervisorView } from './views.ts';
 
-export type { SupervisorView, ActionOptions };
+export type { SupervisorView, ActionOptions, RetryOptions };
 
 /** A running control plane, as listen() returns it. */
 export interface ServerHandle {
@@ -49,6 +49,10 @@ export interface Health {
   agents: AgentView[];
   breakers: BreakerView[];
   supervisors: SupervisorView[];
+  /** every provider's gate; a CLOSED one makes the status degraded */
+  providers: ProviderView[];
+  /** what the attempts that ended since start used, summed from their records */
+  usage: UsageTotals;
   tasks: { total: number; inFlight: number; byStatus: Record<TaskStatus, number> };
   /** what the data directory holds (absent with `persist: false`) */
   storage?: { dataDir: string; usedBytes: number };
@@ -67,7 +71,8 @@ export interface Warden {
   history(id: string): TransitionRecord[];
   /** `opts.reason` (and `opts.by`, default `library`) go into the record: who acted and why */
   cancel(id: string, opts?: ActionOptions): Promise<TaskView>;
-  retry(id: string, opts?: ActionOptions): Promise<TaskView>;
+  /** `opts.budget` grants more: each field that much more than the task has used */
+  retry(id: string, opts?: RetryOptions): Promise<TaskView>;
   resolve(id: string, output: unknown, opts?: ActionOptions): Promise<TaskView>;
   reportFailure(id: string, error: unknown): Promise<TaskView>;
   reportSuccess(id: string, output: unknown): Promise<TaskView>;
@@ -82,6 +87,10 @@ export interface Warden {
   stopAgent(name: string, opts?: ActionOptions): AgentView;
   startAgent(name: string, opts?: ActionOptions): AgentView;
   supervisors(): SupervisorView[];
+  /** every provider (an agent's `provider`, default its name): its gate, agents and limits */
+  providers(): ProviderView[];
+  /** opens a CLOSED gate before its time (not_found unknown, invalid_transition when OPEN) */
+  openGate(provider: string, opts?: ActionOptions): ProviderView;
   alerts(q?: { limit?: number }): Alert[];
   on(event: 'transition', listener: (record: TransitionRecord) => void): () => void;
   /** transition records after `seq`, oldest first (recent ones from memory, older from the journal) */

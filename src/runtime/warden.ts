@@ -1,6 +1,7 @@
 // createWarden(): the composition root. It builds the parts of one Warden and hands each the few others
 // it needs; the work lives in them (lifecycle.ts, record-step.ts, task-commands.ts, task-queries.ts,
 // agent-commands.ts, engine.ts). The public shape is in warden-api.ts.
+import { NO_USAGE } from '../../machines/budget.ts';
 import { resolveConfig, type WardenConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recovery.ts';
@@ -10,13 +11,15 @@ import { agentCommands } from './agent-commands.ts';
 import { createAgentHooks } from './agent-hooks.ts';
 import { createAlertBook } from './alerts.ts';
 import { resolveClock } from './clock.ts';
-import { live, type Core, type Inspect } from './core.ts';
+import { live, mustRun, type Core, type Inspect } from './core.ts';
 import type { AgentSlot } from './agent-slot.ts';
 import { createEngine } from './engine.ts';
 import { createDecide } from './failure-decision.ts';
 import { healthOf } from './health.ts';
 import { startWarden, stopWarden } from './lifecycle.ts';
+import { actorFrom } from './human.ts';
 import { createLogger } from './logger.ts';
+import { createProviderGates } from './providers.ts';
 import { createRecordBus } from './record-bus.ts';
 import { createRecordStep } from './record-step.ts';
 import { createReplay } from './replay.ts';
@@ -63,6 +66,13 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       void engine.fail(id, attempt, undefined, { kind: 'timeout', message });
     },
   });
+  const gates = createProviderGates({
+    config,
+    clock,
+    inspect: config.inspect as Inspect | undefined,
+    publish: (fact) => bus.publish(fact),
+    wake: (names) => names.forEach((n) => engine.pump(n)),
+  });
   const decide = createDecide({ config, agents, strategies, random, logger });
   const engine = createEngine({
     config,
@@ -75,6 +85,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     onCheckpoint: (id, attempt, data) => core.persistence?.checkpoint(id, attempt, data),
     onAgentChange: (name) => core.persistence?.agent(name),
     durable: () => core.persistence?.durable(),
+    gates,
   });
   const alerts = createAlertBook({ max: config.maxAlerts, now, notify: config.notify, logger });
   alerts.onAlert((a) => core.persistence?.alert(a));
@@ -98,6 +109,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     hooks: createAgentHooks({ agents, engine, clock, random, logger }),
     tracing: createTracing((id) => tasks.get(id)?.context),
     retention: createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock }),
+    gates,
+    used: { ...NO_USAGE },
     state: 'idle',
     startedAt: 0,
   };
@@ -126,9 +139,16 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         agents: warden.agents(),
         breakers: warden.breakers(),
         supervisors: warden.supervisors(),
+        providers: gates.views(),
+        usage: { ...core.used },
         tasks: { total: tasks.size, inFlight: engine.inFlight(), byStatus: tasks.countByStatus() },
         ...(persist && core.state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
       });
+    },
+    providers: () => gates.views(),
+    openGate(provider, o) {
+      mustRun(core);
+      return gates.open(provider, actorFrom(o));
     },
     alerts: (q = {}) => alerts.list(q.limit),
     replay: (afterSeq) => replay.since(afterSeq),

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WardenError } from '../errors.ts';
-import { AGENT_LIFECYCLES, CIRCUIT_STATES, SUPERVISOR_STATUSES, TASK_STATUSES, type Durability as DurabilityMode } from '../types.ts';
+import { AGENT_LIFECYCLES, CIRCUIT_STATES, GATE_STATES, SUPERVISOR_STATUSES, TASK_STATUSES, type Durability as DurabilityMode } from '../types.ts';
 import type { JournalLine } from './state.ts';
 
 /** what the journal itself does: 'memory' never opens one */
@@ -220,6 +220,7 @@ function lineProblem(x: unknown): string | undefined {
     if ('task' in o) return stateProblem('task', o.task);
     if ('agent' in o) return stateProblem('agent', o.agent);
     if ('sup' in o) return stateProblem('supervisor', o.sup);
+    if ('provider' in o) return stateProblem('provider', o.provider);
     return 'has a record without its state';
   }
   if ('c' in o || 'a' in o) return undefined;
@@ -244,6 +245,9 @@ function stateProblem(kind: string, s: unknown): string | undefined {
     if (!(AGENT_LIFECYCLES as readonly unknown[]).includes(o.lifecycle)) {
       return `names an agent lifecycle the machines do not have: ${JSON.stringify(o.lifecycle)}`;
     }
+  }
+  if (kind === 'provider' && !(GATE_STATES as readonly unknown[]).includes(o.gate)) {
+    return `names a gate state the machines do not have: ${JSON.stringify(o.gate)}`;
   }
   if (kind === 'supervisor' && !(SUPERVISOR_STATUSES as readonly unknown[]).includes(o.status)) {
     return `names a supervisor status the machines do not have: ${JSON.stringify(o.status)}`;

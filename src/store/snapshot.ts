@@ -6,7 +6,7 @@ import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
-import { AGENT_LIFECYCLES, CIRCUIT_STATES, SUPERVISOR_STATUSES, TASK_STATUSES } from '../types.ts';
+import { AGENT_LIFECYCLES, CIRCUIT_STATES, GATE_STATES, SUPERVISOR_STATUSES, TASK_STATUSES } from '../types.ts';
 import { emptyState, SCHEMA_VERSION, type PersistedState } from './state.ts';
 
 export const SNAPSHOT_FILE = 'state.json';
@@ -15,11 +15,20 @@ const int = z.number().int().nonnegative();
 const record = z.object({
   seq: int,
   at: z.number(),
-  kind: z.enum(['task', 'agent', 'supervisor']),
+  kind: z.enum(['task', 'agent', 'supervisor', 'provider']),
   id: z.string(),
   from: z.string().nullable(),
   to: z.string(),
   event: z.string(),
+});
+const amount = z.number().finite().nonnegative();
+const usageSchema = z.object({ turns: amount, tokens: amount, costUsd: amount, wallMs: amount });
+const limit = z.number().finite().positive().optional();
+const budgetSchema = z.object({ turns: limit, tokens: limit, costUsd: limit, wallMs: limit });
+const providerSchema = z.looseObject({
+  gate: z.enum(GATE_STATES),
+  closedUntil: z.number().finite().optional(),
+  closedAt: z.number().finite().optional(),
 });
 const taskSchema = z.object({
   ctx: z.looseObject({
@@ -30,6 +39,8 @@ const taskSchema = z.object({
     attempts: int,
     maxRetries: int,
     failureCounts: z.record(z.string(), int),
+    usage: usageSchema.optional(),
+    budget: budgetSchema.optional(),
   }),
   createdAt: z.number(),
   updatedAt: z.number(),
@@ -50,6 +61,7 @@ const schema = z.object({
     z.string(),
     z.looseObject({ status: z.enum(SUPERVISOR_STATUSES), restartTimes: z.array(z.number()) }),
   ),
+  providers: z.record(z.string(), providerSchema).optional(),
   alerts: z.array(z.looseObject({ id: z.string(), level: z.enum(['WARNING', 'CRITICAL']) })),
   archived: z.array(z.string()).optional(),
   archive: z

@@ -1,7 +1,7 @@
 // What is persisted: the plain shapes of tasks, agents and the supervisor, the journal line format,
 // and the pure fold that applies a journal line to a persisted state.
 import type { TaskContext } from '../../machines/task.ts';
-import type { AgentLifecycle, Alert, CircuitState, SupervisorStatus, TransitionRecord } from '../types.ts';
+import type { AgentLifecycle, Alert, CircuitState, GateState, SupervisorStatus, TaskError, TransitionRecord } from '../types.ts';
 import type { ArchiveGeneration } from './archive-index.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -36,6 +36,15 @@ export interface SupervisorState {
   escalatedAt?: number;
 }
 
+/** A provider's gate as persisted (its token buckets start full after a restart). */
+export interface ProviderState {
+  gate: GateState;
+  closedUntil?: number;
+  closedAt?: number;
+  closedBy?: string;
+  error?: TaskError;
+}
+
 export interface PersistedState {
   schemaVersion: number;
   /** the number of the last journal line this state includes */
@@ -46,6 +55,8 @@ export interface PersistedState {
   tasks: Record<string, PersistedTask>;
   agents: Record<string, AgentState>;
   supervisors: Record<string, SupervisorState>;
+  /** provider gates (absent in snapshots from before gates existed) */
+  providers?: Record<string, ProviderState>;
   alerts: Alert[];
   /** ids of finished tasks swept past their retention (snapshots before the archive index; read only) */
   archived?: string[];
@@ -62,6 +73,7 @@ export type JournalLine =
   | { n: number; r: TransitionRecord; task: TaskPatch }
   | { n: number; r: TransitionRecord; agent: AgentState }
   | { n: number; r: TransitionRecord; sup: SupervisorState }
+  | { n: number; r: TransitionRecord; provider: ProviderState }
   | { n: number; c: { id: string; attempt: number; data: unknown } }
   /** an external attempt's heartbeat moved its deadline */
   | { n: number; hb: { id: string; at: number; deadlineAt?: number } }
@@ -101,6 +113,7 @@ export function applyLine(state: PersistedState, line: JournalLine, maxAlerts: n
   if ('task' in line) return applyTask(state, line.r, line.task);
   if ('agent' in line) state.agents[line.r.id] = line.agent;
   else if ('sup' in line) state.supervisors[line.r.id] = line.sup;
+  else if ('provider' in line) (state.providers ??= {})[line.r.id] = line.provider;
 }
 
 /** A task line carries the whole small context; the large fields only when they changed. */

@@ -33,7 +33,7 @@ async function until<T>(probe: () => T | undefined, ms: number): Promise<T> {
 }
 
 describe('cli --inspect', () => {
-  it('streams the live actors (supervisors, agents and tasks, told apart by their machine) to a connected inspector', async () => {
+  it('streams the live actors (supervisors, agents, tasks and provider gates, told apart by their machine) to a connected inspector', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'warden-inspect-'));
     const port = await freePort();
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', '--inspect', String(port), '--port', '0', '--data-dir', dir], {
@@ -60,9 +60,11 @@ describe('cli --inspect', () => {
         kinds.get(machine)?.add(ev.sessionId ?? '');
       });
       // The demo keeps submitting tasks: new task actors keep arriving while we listen.
-      const all = ['supervisor', 'agent', 'task'];
+      // Provider gates are actors of their own (machines/provider.ts), one per provider.
+      const all = ['supervisor', 'agent', 'task', 'provider'];
       await until(() => (all.every((k) => (kinds.get(k)?.size ?? 0) > 0) ? true : undefined), 15_000);
-      expect([...kinds.keys()].sort()).toEqual(['agent', 'supervisor', 'task']);
+      expect([...kinds.keys()].sort()).toEqual(['agent', 'provider', 'supervisor', 'task']);
+      expect(kinds.get('provider')?.size ?? 0).toBeGreaterThanOrEqual(2);
       // the demo's tree: several agents under nested supervisors
       expect(kinds.get('agent')?.size ?? 0).toBeGreaterThanOrEqual(2);
       ws.close();

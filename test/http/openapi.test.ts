@@ -39,7 +39,7 @@ describe('GET /openapi.json', () => {
   });
 
   it('every documented route answers (neither 404 nor 405 for its path and method)', async () => {
-    const sample = { id: 'no-such-task', name: 'ok', agent: 'ok' };
+    const sample = { id: 'no-such-task', name: 'ok', agent: 'ok', provider: 'ok' };
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const method of Object.keys(ops)) {
         const concrete = path.replace(/\{(\w+)\}/g, (_m, k: string) => sample[k as keyof typeof sample]);

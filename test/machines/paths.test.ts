@@ -20,7 +20,11 @@ describe('task machine: every state and transition on a path', () => {
     ] as const;
     const result = walk(
       taskMachine,
-      [true, false].map((autoAssign) => ({ id: 't', type: 'default', agent: 'a', input: null, maxRetries: 1, autoAssign })),
+      [
+        ...[true, false].map((autoAssign) => ({ id: 't', type: 'default', agent: 'a', input: null, maxRetries: 1, autoAssign })),
+        // A budget that one attempt's usage below leaves too little of for a retry.
+        { id: 't', type: 'default', agent: 'a', input: null, maxRetries: 1, autoAssign: true, budget: { costUsd: 1 } },
+      ],
       (s) => {
         const attempt = s.context.attempts;
         const events: AnyEventObject[] = [
@@ -37,13 +41,14 @@ describe('task machine: every state and transition on a path', () => {
           { type: 'CANCEL' },
           { type: 'DECIDE', decision: decisions[3] },
           ...decisions.map((decision) => ({ type: 'FAIL', attempt, at: 12, error, decision })),
+          { type: 'FAIL', attempt, at: 12, error, decision: decisions[1], usage: { turns: 1, tokens: 10, costUsd: 0.6, wallMs: 2 } },
           ...timers,
         ];
         return events;
       },
       (s) => {
         const c = s.context;
-        return JSON.stringify([s.value, c.attempts <= c.maxRetries, c.deadlineAt !== undefined, (c.retryAt ?? 0) <= (c.failedAt ?? 0), c.decision?.action, c.autoAssign]);
+        return JSON.stringify([s.value, c.attempts <= c.maxRetries, c.deadlineAt !== undefined, (c.retryAt ?? 0) <= (c.failedAt ?? 0), c.decision?.action, c.autoAssign, c.budget !== undefined, (c.usage?.costUsd ?? 0) > 0]);
       },
       // A task restored in FAILED: the process died between the failure and its decision.
       (input) => {

@@ -18,7 +18,7 @@ import {
 type TaskMachine = typeof taskMachine;
 type TaskActor = Actor<TaskMachine>;
 
-const NEVER_RETRIED: readonly ErrorKind[] = ['auth', 'not_found', 'cancelled'];
+const NEVER_RETRIED: readonly ErrorKind[] = ['auth', 'not_found', 'cancelled', 'budget'];
 const MAX_TIMEOUT_MS = 8_000;
 const AGENTS = ['coder', 'coder-2'] as const;
 
@@ -262,7 +262,8 @@ class TaskCommand implements fc.Command<TaskModel, Harness> {
           m.error = error;
           m.timer = 'none';
           move(m, step, 'FAILED', 'FAIL');
-          if (decision.action === 'retry' && m.attempts <= m.maxRetries) {
+          // A budget error is never retried, whatever a strategy decided.
+          if (decision.action === 'retry' && m.attempts <= m.maxRetries && o.kind !== 'budget') {
             m.agent = decision.agent;
             m.retryAt = at + decision.delayMs;
             m.timeoutMs = decision.timeoutMs ?? m.timeoutMs;

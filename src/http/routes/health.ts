@@ -34,6 +34,8 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
       agents: h.agents,
       breakers: h.breakers,
       supervisors: h.supervisors,
+      providers: h.providers,
+      usage: h.usage,
       tasks: { byStatus: h.tasks.byStatus, total: h.tasks.total, inFlight: h.tasks.inFlight },
     });
   });

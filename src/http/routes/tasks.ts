@@ -8,7 +8,7 @@ import { principalOf } from '../auth.ts';
 import { readJson } from '../body.ts';
 import { HttpError } from '../errors.ts';
 import { toReportedError } from '../failure.ts';
-import { actionBody, failureBody, listQuery, outputBody, parseOr400, queryOf } from '../validate.ts';
+import { actionBody, failureBody, listQuery, outputBody, parseOr400, queryOf, retryBody } from '../validate.ts';
 
 export function taskRoutes(warden: Warden, now: () => number): Hono {
   const r = new Hono();
@@ -36,7 +36,6 @@ export function taskRoutes(warden: Warden, now: () => number): Hono {
 
   const commands: Record<string, (id: string, who: ActionOptions) => Promise<TaskView>> = {
     cancel: (id, who) => warden.cancel(id, who),
-    retry: (id, who) => warden.retry(id, who),
     started: (id) => warden.heartbeat(id),
     heartbeat: (id) => warden.heartbeat(id),
   };
@@ -46,6 +45,11 @@ export function taskRoutes(warden: Warden, now: () => number): Hono {
       return c.json(await run(c.req.param('id'), { by: principalOf(c).name, reason: body.reason }));
     });
   }
+
+  r.post('/:id/retry', async (c) => {
+    const body = parseOr400(retryBody, await readJson(c), 'body');
+    return c.json(await warden.retry(c.req.param('id'), { by: principalOf(c).name, reason: body.reason, budget: body.budget }));
+  });
 
   r.post('/:id/resolve', async (c) => {
     const body = parseOr400(outputBody, await readJson(c), 'body');
