@@ -2,8 +2,8 @@
 // A bad snapshot stops the start with an error naming the file and what to do; its bytes stay as they are.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Low } from 'lowdb';
-import { DataFile } from 'lowdb/node';
+import * as fsp from 'node:fs/promises';
+import { Low, type Adapter } from 'lowdb';
 import { z } from 'zod';
 import { WardenError } from '../errors.ts';
 import { AGENT_LIFECYCLES, CIRCUIT_STATES, GATE_STATES, SUPERVISOR_STATUSES, TASK_STATUSES } from '../types.ts';
@@ -84,8 +84,44 @@ function bad(file: string, what: string): WardenError {
   );
 }
 
+let writes = 0;
+
+/**
+ * lowdb's adapter for state.json. Its own DataFile writes through one fixed temp name and retries a
+ * failed rename on setTimeout; this one gives every write its own temp file (two writes can never
+ * rename each other's bytes) and takes no timer, so a write settles on I/O alone, under any clock.
+ */
+class SnapshotFile implements Adapter<PersistedState> {
+  constructor(private readonly file: string) {}
+
+  async read(): Promise<PersistedState | null> {
+    try {
+      return JSON.parse(await fsp.readFile(this.file, 'utf8')) as PersistedState;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  async write(data: PersistedState): Promise<void> {
+    const tmp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.${process.pid}.${++writes}.tmp`);
+    try {
+      await fsp.writeFile(tmp, JSON.stringify(data), 'utf8');
+      await fsp.rename(tmp, this.file);
+    } catch (err) {
+      await fsp.rm(tmp, { force: true });
+      throw err;
+    }
+  }
+}
+
+/** A snapshot write cut short by a crash leaves its temp file; the lock holder clears them at open. */
+export function removeStaleTemps(dir: string): void {
+  for (const f of fs.readdirSync(dir)) if (/^\.state\.json\..+\.tmp$/.test(f)) fs.rmSync(path.join(dir, f), { force: true });
+}
+
 function database(file: string) {
-  return new Low<PersistedState>(new DataFile(file, { parse: JSON.parse, stringify: (d) => JSON.stringify(d) }), emptyState());
+  return new Low<PersistedState>(new SnapshotFile(file), emptyState());
 }
 
 /** Reads and validates the snapshot; a missing file is an empty state. */

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { WardenError } from '../errors.ts';
 import { journalFiles, LIVE_JOURNAL, openJournal, readJournalFile, type Durability, type JournalWriter } from './journal.ts';
-import { readSnapshot, writeSnapshot } from './snapshot.ts';
+import { readSnapshot, removeStaleTemps, writeSnapshot } from './snapshot.ts';
 import { applyLine, type PersistedState } from './state.ts';
 
 export interface DataDir {
@@ -25,6 +25,7 @@ export async function openDataDir(dir: string, opts: { durability: Durability; m
   const warnings: string[] = [];
   let journal: JournalWriter;
   try {
+    removeStaleTemps(dir);
     restored = await readSnapshot(dir);
     replayJournal(dir, restored, opts.maxAlerts, warnings);
     journal = openJournal(dir, { durability: opts.durability, n: restored.n, onError: opts.onError });

@@ -148,20 +148,20 @@ export function realSleep(ms: number): Promise<void> {
 }
 
 /**
- * Waits until no snapshot write of a dropped instance is under way (lowdb writes `.state.json.tmp`,
- * then renames it). A write still in flight would race the next instance's own snapshot for that
- * temp file — two processes never share a data dir, so that race belongs to the simulation only.
+ * Waits until no snapshot write of a dropped instance is under way (each write goes to its own
+ * `.state.json.<pid>.<n>.tmp`, then is renamed): one still in flight would land after the next
+ * instance's own snapshot — two processes never share a data dir, so that belongs to the simulation only.
  */
 export async function snapshotSettled(dir: string): Promise<void> {
-  const tmp = path.join(dir, '.state.json.tmp');
+  const writing = () => fs.readdirSync(dir).some((f) => /^\.state\.json\..+\.tmp$/.test(f));
   let quiet = 0;
   for (let i = 0; i < 200 && quiet < 3; i++) {
     await turns(2);
     await realSleep(5);
-    quiet = fs.existsSync(tmp) ? 0 : quiet + 1;
+    quiet = writing() ? 0 : quiet + 1;
   }
   // Giving up quietly would let the next instance race the write this waits for.
-  if (quiet < 3) throw new Error(`snapshotSettled: ${tmp} was still being written after 200 polls`);
+  if (quiet < 3) throw new Error(`snapshotSettled: a snapshot in ${dir} was still being written after 200 polls`);
 }
 
 /**
