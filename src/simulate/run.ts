@@ -95,10 +95,14 @@ function instrument(config: WardenConfig, model: FaultModel, clock: ClockView, d
     ...rest,
     agents,
     logger: pino({ level: 'silent' }),
-    drainMs: 0,
+    // The run's end lets attempts in flight finish on the simulated clock (see stopAll) instead of
+    // aborting them under actors already stopped.
+    drainMs: DRAIN_MS,
     ...(dataDir ? { dataDir, persist: true, durability: 'write' as const } : { persist: false }),
   };
 }
+
+const DRAIN_MS = 10 * 60_000;
 
 interface Life {
   warden: Warden;
@@ -181,11 +185,11 @@ export async function runSimulation(config: WardenConfig, scenario: Scenario, op
     return boot(next);
   }
 
-  /** stop() may wait on the clock (a resource's shutdown limit): move time along until it is done. */
+  /** stop() waits on the clock (the drain, a resource's shutdown limit): move time along until it is done. */
   async function stopAll(w: Warden) {
     let done = false;
     const stopping = w.stop().finally(() => (done = true));
-    for (let i = 0; i < 600 && !done; i++) await clock.advance(1_000);
+    for (let i = 0; i * 1_000 <= DRAIN_MS + 60_000 && !done; i++) await clock.advance(1_000);
     await stopping;
   }
 }
