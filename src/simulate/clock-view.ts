@@ -5,6 +5,8 @@ import type { Clock, SimulatedClock, TimerHandle } from '../index.ts';
 
 export interface ClockView extends Clock {
   kill(): void;
+  /** killed: its process is gone */
+  readonly dead: boolean;
 }
 
 export function clockView(clock: SimulatedClock): ClockView {
@@ -25,6 +27,9 @@ export function clockView(clock: SimulatedClock): ClockView {
       if (handle === undefined) return;
       armed.delete(handle);
       clock.clearTimeout(handle);
+    },
+    get dead() {
+      return dead;
     },
     kill() {
       dead = true;

@@ -5,6 +5,7 @@
 // runtime's own classification (429 + Retry-After, 5xx, 401, ECONNRESET, …) decides what follows.
 import type { AgentHandle, RunFn } from '../config.ts';
 import type { Clock, TransitionRecord, Warden } from '../index.ts';
+import type { ClockView } from './clock-view.ts';
 import { between, stream, type Random } from './random.ts';
 import { FAULT_KINDS, mergeBehaviour, windowActive, type CallBehaviour, type FaultKind, type Scenario } from './scenario.ts';
 import { targetAgents, type Topology } from './topology.ts';
@@ -16,7 +17,7 @@ export interface Spent {
 
 export interface FaultModel {
   behaviourAt(agent: string, now: number): CallBehaviour;
-  run(agent: string, clock: Clock): RunFn;
+  run(agent: string, clock: ClockView): RunFn;
   start(agent: string, clock: Clock): (signal: AbortSignal) => AgentHandle;
   /** plays the executor of every external agent of `warden`; returns the unsubscribe */
   driveExternal(warden: Warden, clock: Clock): () => void;
@@ -106,9 +107,10 @@ export function createFaultModel(opts: { scenario: Scenario; topology: Topology;
     return { fault, latencyMs, retryAfterMs, usage: { turns: b.usage.turns, tokens, costUsd: tokens * b.usage.costUsdPerToken } };
   }
 
-  const run = (agent: string, clock: Clock): RunFn => async (task, ctx) => {
+  const run = (agent: string, clock: ClockView): RunFn => async (task, ctx) => {
     const p = plan(agent, clock.now());
-    await wait(clock, p.latencyMs, ctx.signal);
+    // A killed process's calls never answer: not even the abort its shutdown sends them.
+    await wait(clock, p.latencyMs, ctx.signal).catch((err: unknown) => (clock.dead ? new Promise<never>(() => {}) : Promise.reject(err)));
     if (p.fault === 'hang') throw new Error('unreachable: a hung call only ends by its abort');
     if (p.fault) throw thrown(p.fault, agent, p.retryAfterMs);
     ctx.reportUsage(p.usage);
