@@ -26,7 +26,7 @@ table { border-collapse: collapse; } td, th { padding: 2px 14px 2px 0; text-alig
 th { border-bottom: 1px solid #ccc; } td:first-child { color: #555; white-space: pre; }
 .runs { display: flex; flex-wrap: wrap; gap: 2rem; } .run { flex: 1 1 640px; }
 figure { margin: 1rem 0; } figcaption { font-weight: 600; margin-bottom: 4px; }
-svg text { font-size: 11px; fill: #555; } svg .grid { stroke: #e5e5e5; }
+svg text { font-size: 11px; fill: #555; } svg .grid { stroke: #e5e5e5; } svg .band { fill: #c93c3c; opacity: 0.1; }
 .legend .key { margin-right: 12px; white-space: nowrap; } .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 `;
 
@@ -47,8 +47,20 @@ function charts(run: RunView): string {
     }));
   return [
     `<section class="run"><h2>${escapeHtml(run.report.config)}</h2>`,
-    lineChart({ title: 'Tasks by status over time', lines: statusLines, points: series.byStatus.length, stepLabel: (i) => minuteLabel((i + 1) * series.sampleMs) }),
-    lineChart({ title: 'Calls per minute per provider', lines: callLines, points: minutes, stepLabel: (i) => minuteLabel(i * 60_000) }),
+    lineChart({
+      title: 'Tasks by status over time',
+      lines: statusLines,
+      points: series.byStatus.length,
+      stepLabel: (i) => minuteLabel((i + 1) * series.sampleMs),
+      bands: series.faults.map((f) => ({ from: f.fromMs / series.sampleMs - 1, to: f.toMs / series.sampleMs - 1, label: f.label })),
+    }),
+    lineChart({
+      title: 'Calls per minute per provider (shaded: the scenario\'s fault windows)',
+      lines: callLines,
+      points: minutes,
+      stepLabel: (i) => minuteLabel(i * 60_000),
+      bands: series.faults.map((f) => ({ from: f.fromMs / 60_000, to: f.toMs / 60_000, label: f.label })),
+    }),
     '</section>',
   ].join('\n');
 }

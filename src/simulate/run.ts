@@ -54,6 +54,19 @@ function arrivals(scenario: Scenario, topology: Topology, seed: number, duration
   return out;
 }
 
+/** Each window's stretches within the run, repeats spelled out. */
+function faultSpans(scenario: Scenario, durationMs: number): Array<{ fromMs: number; toMs: number; label: string }> {
+  const spans: Array<{ fromMs: number; toMs: number; label: string }> = [];
+  for (const w of scenario.windows) {
+    const label = w.label ?? `faults on ${w.target}`;
+    const every = w.repeatEveryMs ?? Infinity;
+    for (let from = w.fromMs; from < durationMs && spans.length < 1_000; from += every) {
+      spans.push({ fromMs: from, toMs: Math.min(durationMs, from + w.toMs - w.fromMs), label });
+    }
+  }
+  return spans;
+}
+
 /** Every name the scenario uses must be in the config: a typo would otherwise simulate nothing. */
 function checkNames(scenario: Scenario, topology: Topology, config: WardenConfig) {
   const known = `agents: ${topology.agents.map((a) => a.name).join(', ')}; providers: ${[...topology.providers.keys()].join(', ')}`;
@@ -124,6 +137,7 @@ export async function runSimulation(config: WardenConfig, scenario: Scenario, op
     inFault: (agent, at) => hit.some(({ w, agents }) => agents.has(agent) && windowActive(w, at - SIMULATION_EPOCH)),
     faulted: new Set(hit.flatMap(({ agents }) => [...agents].map((a) => providerOf.get(a) ?? a))),
     providers: [...topology.providers.keys()],
+    faults: faultSpans(scenario, durationMs),
   });
   const runtimeRandom = stream(opts.seed, 'runtime');
   const dirs: string[] = [];

@@ -21,8 +21,15 @@ function niceMax(v: number): number {
   return ([1, 2, 5, 10].find((m) => m * p >= v) ?? 10) * p;
 }
 
+/** A shaded stretch of the x axis, in steps (a fault window). */
+export interface Band {
+  from: number;
+  to: number;
+  label: string;
+}
+
 /** `lines` share an x axis of `points` steps, `stepLabel(i)` naming step i on the axis. */
-export function lineChart(opts: { title: string; lines: readonly Line[]; points: number; stepLabel: (i: number) => string }): string {
+export function lineChart(opts: { title: string; lines: readonly Line[]; points: number; stepLabel: (i: number) => string; bands?: readonly Band[] }): string {
   const { lines, points } = opts;
   const yMax = niceMax(Math.max(0, ...lines.flatMap((l) => l.values)));
   const x = (i: number) => PAD.left + (points <= 1 ? 0 : (i / (points - 1)) * (W - PAD.left - PAD.right));
@@ -39,10 +46,16 @@ export function lineChart(opts: { title: string; lines: readonly Line[]; points:
     const d = l.values.map((v, i) => `${i === 0 ? 'M' : 'L'}${x(i).toFixed(1)},${y(v).toFixed(1)}`).join('');
     return `<path d="${d}" fill="none" stroke="${l.color}" stroke-width="1.5"><title>${escapeHtml(l.name)}</title></path>`;
   });
+  const bands = (opts.bands ?? []).map((b) => {
+    const x0 = x(Math.max(0, b.from));
+    const x1 = x(Math.min(points - 1, b.to));
+    return `<rect x="${x0.toFixed(1)}" y="${PAD.top}" width="${Math.max(1, x1 - x0).toFixed(1)}" height="${H - PAD.top - PAD.bottom}" class="band"><title>${escapeHtml(b.label)}</title></rect>`;
+  });
   const legend = lines.map((l) => `<span class="key"><i style="background:${l.color}"></i>${escapeHtml(l.name)}</span>`).join(' ');
   return [
     `<figure><figcaption>${escapeHtml(opts.title)}</figcaption>`,
     `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeHtml(opts.title)}">`,
+    ...bands,
     ...grid,
     ...ticks,
     ...paths,

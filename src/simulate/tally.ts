@@ -45,6 +45,8 @@ export interface Series {
   byStatus: Array<Record<StatusGroup, number>>;
   /** calls started in each minute, per provider */
   callsPerMinute: Record<string, number[]>;
+  /** the scenario's fault windows within the run, ms after its start */
+  faults: Array<{ fromMs: number; toMs: number; label: string }>;
 }
 
 function groupOf(status: string): StatusGroup {
@@ -80,6 +82,7 @@ export function createTally(opts: {
   faulted: ReadonlySet<string>;
   /** every provider, listed in the report even when it got no call */
   providers: readonly string[];
+  faults: Series['faults'];
 }): Tally {
   const { startAt } = opts;
   const sampleMs = Math.max(1_000, Math.ceil(opts.durationMs / 120 / 1_000) * 1_000);
@@ -173,7 +176,7 @@ export function createTally(opts: {
         processRestarts,
         budgetSpent: { costUsd: round(spent.costUsd, 6), tokens: spent.tokens },
       };
-      return { report, series: { startAt, sampleMs, byStatus, callsPerMinute } };
+      return { report, series: { startAt, sampleMs, byStatus, callsPerMinute, faults: opts.faults } };
     },
   };
 }
