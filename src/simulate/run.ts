@@ -2,11 +2,11 @@
 // SimulatedClock, fed the scenario's arrivals, killed and restarted where the scenario says, and
 // tallied from its TransitionRecords. Deterministic for a seed: every draw comes from a seeded stream
 // and no real timer or real time is read.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import type { AgentConfig, WardenConfig } from '../config.ts';
+import { MAX_TIMER_MS, type AgentConfig, type WardenConfig } from '../config.ts';
 import { createWarden, SimulatedClock, type Warden } from '../index.ts';
 import { clockView, type ClockView } from './clock-view.ts';
 import { createFaultModel, type FaultModel } from './fault-model.ts';
@@ -109,8 +109,22 @@ function instrument(config: WardenConfig, model: FaultModel, clock: ClockView, d
     agents,
     logger: pino({ level: 'silent' }),
     drainMs: 0,
-    ...(dataDir ? { dataDir, persist: true, durability: 'write' as const } : { persist: false }),
+    // Snapshots are timed partly on real time and written with async I/O: only the journal (written
+    // synchronously, once a turn) may hold the state a kill leaves, or a run would not repeat.
+    ...(dataDir ? { dataDir, persist: true, durability: 'write' as const, snapshotEvery: Number.MAX_SAFE_INTEGER, snapshotIntervalMs: MAX_TIMER_MS } : { persist: false }),
   };
+}
+
+/** The files of a data directory as they are now; a temp file mid-rename is no part of the state. */
+function copyFiles(from: string, to: string) {
+  for (const name of readdirSync(from)) {
+    if (name.endsWith('.tmp')) continue;
+    try {
+      copyFileSync(join(from, name), join(to, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 interface Life {
@@ -193,7 +207,7 @@ export async function runSimulation(config: WardenConfig, scenario: Scenario, op
     for (const f of dead.off) f();
     const oldDir = dirs.at(-1);
     const next = newDir();
-    if (oldDir) cpSync(oldDir, next, { recursive: true });
+    if (oldDir) copyFiles(oldDir, next);
     tally.processRestarted();
     return boot(next);
   }

@@ -197,10 +197,8 @@ function complete(p: Parsed, fallbackName: string): Scenario {
 type ParsedBehaviour = z.output<typeof behaviour>;
 
 function partialBehaviour(b: ParsedBehaviour): Partial<CallBehaviour> {
-  const out: Partial<CallBehaviour> = { ...b, usage: undefined };
-  if (b.usage) out.usage = { ...DEFAULT_CALLS.usage, ...b.usage };
-  if (!out.usage) delete out.usage;
-  return out;
+  const { usage, ...rest } = b;
+  return usage ? { ...rest, usage: { ...DEFAULT_CALLS.usage, ...usage } } : rest;
 }
 
 /** `base` with what `over` names replacing it (an error mix is replaced whole, not merged). */

@@ -7,13 +7,17 @@ type Row = [label: string, cell: (r: Report) => string];
 const ms = (v: number | null) => (v === null ? '–' : formatDuration(v));
 const pct = (n: number, of: number) => (of === 0 ? '' : ` (${((100 * n) / of).toFixed(1)}%)`);
 const int = (n: number) => n.toLocaleString('en-US');
+const byKind = (by: Record<string, number>) => {
+  const parts = Object.entries(by).map(([kind, n]) => `${kind} ${n}`);
+  return parts.length === 0 ? '' : `: ${parts.join(', ')}`;
+};
 
 /** The rows every report has, then one pair per provider any of them called. */
 export function reportRows(reports: readonly Report[]): Row[] {
   const rows: Row[] = [
     ['tasks submitted', (r) => int(r.tasks.submitted)],
     ['  succeeded', (r) => int(r.tasks.succeeded) + pct(r.tasks.succeeded, r.tasks.submitted)],
-    ['  escalated', (r) => int(r.tasks.escalated) + pct(r.tasks.escalated, r.tasks.submitted)],
+    ['  escalated', (r) => int(r.tasks.escalated) + pct(r.tasks.escalated, r.tasks.submitted) + byKind(r.tasks.escalatedBy)],
     ['  cancelled', (r) => int(r.tasks.cancelled)],
     ['  unfinished at the end', (r) => int(r.tasks.unfinished)],
     ['attempts per task', (r) => r.attemptsPerTask.toFixed(3)],

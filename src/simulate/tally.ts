@@ -21,7 +21,16 @@ export interface Report {
   seed: number;
   /** simulated time covered */
   durationMs: number;
-  tasks: { submitted: number; succeeded: number; escalated: number; cancelled: number; unfinished: number };
+  tasks: {
+    submitted: number;
+    succeeded: number;
+    escalated: number;
+    cancelled: number;
+    /** still under way when the run ended */
+    unfinished: number;
+    /** the escalated ones by the kind of error that escalated them (`budget` once budgets exist) */
+    escalatedBy: Record<string, number>;
+  };
   attemptsPerTask: number;
   timeToSuccessMs: { p50: number | null; p99: number | null };
   providers: Record<string, ProviderTally>;
@@ -61,6 +70,7 @@ function percentile(sorted: readonly number[], p: number): number | null {
 }
 
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
+const sortedKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
 export interface Tally {
   onRecord(r: TransitionRecord): void;
@@ -86,7 +96,7 @@ export function createTally(opts: {
 }): Tally {
   const { startAt } = opts;
   const sampleMs = Math.max(1_000, Math.ceil(opts.durationMs / 120 / 1_000) * 1_000);
-  const tasks = new Map<string, { createdAt: number; status: TaskStatus }>();
+  const tasks = new Map<string, { createdAt: number; status: TaskStatus; errorKind?: string }>();
   const counts: Record<StatusGroup, number> = { waiting: 0, running: 0, SUCCEEDED: 0, ESCALATED: 0, CANCELLED: 0 };
   const byStatus: Series['byStatus'] = [];
   const callsPerMinute: Record<string, number[]> = {};
@@ -134,6 +144,7 @@ export function createTally(opts: {
       t.status = r.to as TaskStatus;
     }
     counts[groupOf(t.status)]++;
+    if (r.to === 'ESCALATED') t.errorKind = r.error?.kind ?? 'unknown';
     if (r.to === 'IN_PROGRESS' && r.agent) onCall(r, r.agent);
     if (r.to === 'FAILED' && r.from === 'IN_PROGRESS' && r.agent) providerTally(opts.providerOf(r.agent)).failedCalls++;
     if (r.to === 'SUCCEEDED') toSuccess.push(r.at - t.createdAt);
@@ -160,16 +171,18 @@ export function createTally(opts: {
         t.duringFaults.callsPerTask = t.duringFaults.tasks === 0 ? 0 : round(t.duringFaults.calls / t.duringFaults.tasks, 3);
       }
       const sorted = [...toSuccess].sort((a, b) => a - b);
+      const escalatedBy: Record<string, number> = {};
+      for (const t of tasks.values()) if (t.status === 'ESCALATED') escalatedBy[t.errorKind ?? 'unknown'] = (escalatedBy[t.errorKind ?? 'unknown'] ?? 0) + 1;
       const submitted = tasks.size;
       const report: Report = {
         scenario: opts.scenario,
         config: opts.config,
         seed: opts.seed,
         durationMs: endAt - startAt,
-        tasks: { submitted, succeeded: counts.SUCCEEDED, escalated: counts.ESCALATED, cancelled: counts.CANCELLED, unfinished: counts.waiting + counts.running },
+        tasks: { submitted, succeeded: counts.SUCCEEDED, escalated: counts.ESCALATED, cancelled: counts.CANCELLED, unfinished: counts.waiting + counts.running, escalatedBy: sortedKeys(escalatedBy) },
         attemptsPerTask: submitted === 0 ? 0 : round(attempts / submitted, 3),
         timeToSuccessMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) },
-        providers: Object.fromEntries(Object.entries(providers).sort(([a], [b]) => a.localeCompare(b))),
+        providers: sortedKeys(providers),
         breakerOpenings,
         restarts,
         supervisorEscalations,

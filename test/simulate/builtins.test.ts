@@ -21,6 +21,7 @@ async function simulate(name: string, seed = SEED, durationMs = DURATION): Promi
 function accountedFor(r: Report) {
   const t = r.tasks;
   expect(t.succeeded + t.escalated + t.cancelled + t.unfinished).toBe(t.submitted);
+  expect(Object.values(t.escalatedBy).reduce((s, n) => s + n, 0)).toBe(t.escalated);
   // 30 a minute for 30 minutes, as a Poisson process: far from 0 and from twice that.
   expect(t.submitted).toBeGreaterThan(700);
   expect(t.submitted).toBeLessThan(1_100);
@@ -55,6 +56,8 @@ describe('the built-in scenarios on the demo config', () => {
       expect(failRate(report, p)).toBeLessThan(0.1);
     }
     expect(failRate(report, 'planner')).toBeGreaterThan(3 * failRate(report, 'coder'));
+    // What escalates is the outage's 503s, once the retries are spent.
+    expect(report.tasks.escalatedBy.server ?? 0).toBeGreaterThan(report.tasks.escalated / 2);
   });
 
   it('429-storm: every provider is retried during the bursts, and a task that met one waited its Retry-After (>= 5 s)', async () => {
@@ -65,6 +68,7 @@ describe('the built-in scenarios on the demo config', () => {
     expect(report.attemptsPerTask).toBeGreaterThan(1.05);
     expect(report.timeToSuccessMs.p99).toBeGreaterThanOrEqual(5_000);
     expect(report.tasks.succeeded / report.tasks.submitted).toBeGreaterThan(0.8);
+    expect(report.tasks.escalatedBy.rate_limit ?? 0).toBeGreaterThan(report.tasks.escalated / 2);
   });
 
   it('slow-provider: calls past the 2.5 s time limit fail the slow provider only, and successes there take longer', async () => {
