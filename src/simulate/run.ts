@@ -127,6 +127,24 @@ function copyFiles(from: string, to: string) {
   }
 }
 
+/** The tally of a run: which provider each agent is, and which fault windows hit it when. */
+function tallyFor(scenario: Scenario, topology: Topology, opts: SimulationOptions, durationMs: number) {
+  const providerOf = new Map(topology.agents.map((a) => [a.name, a.provider]));
+  const hit = scenario.windows.map((w) => ({ w, agents: new Set(targetAgents(topology, w.target) ?? []) }));
+  return createTally({
+    scenario: scenario.name,
+    config: opts.configLabel ?? 'config',
+    seed: opts.seed,
+    startAt: SIMULATION_EPOCH,
+    durationMs,
+    providerOf: (a) => providerOf.get(a) ?? a,
+    inFault: (agent, at) => hit.some(({ w, agents }) => agents.has(agent) && windowActive(w, at - SIMULATION_EPOCH)),
+    faulted: new Set(hit.flatMap(({ agents }) => [...agents].map((a) => providerOf.get(a) ?? a))),
+    providers: [...topology.providers.keys()],
+    faults: faultSpans(scenario, durationMs),
+  });
+}
+
 interface Life {
   warden: Warden;
   clock: ClockView;
@@ -139,20 +157,7 @@ export async function runSimulation(config: WardenConfig, scenario: Scenario, op
   checkNames(scenario, topology, config);
   const clock = new SimulatedClock({ start: SIMULATION_EPOCH });
   const model = createFaultModel({ scenario, topology, seed: opts.seed, startAt: SIMULATION_EPOCH });
-  const providerOf = new Map(topology.agents.map((a) => [a.name, a.provider]));
-  const hit = scenario.windows.map((w) => ({ w, agents: new Set(targetAgents(topology, w.target) ?? []) }));
-  const tally = createTally({
-    scenario: scenario.name,
-    config: opts.configLabel ?? 'config',
-    seed: opts.seed,
-    startAt: SIMULATION_EPOCH,
-    durationMs,
-    providerOf: (a) => providerOf.get(a) ?? a,
-    inFault: (agent, at) => hit.some(({ w, agents }) => agents.has(agent) && windowActive(w, at - SIMULATION_EPOCH)),
-    faulted: new Set(hit.flatMap(({ agents }) => [...agents].map((a) => providerOf.get(a) ?? a))),
-    providers: [...topology.providers.keys()],
-    faults: faultSpans(scenario, durationMs),
-  });
+  const tally = tallyFor(scenario, topology, opts, durationMs);
   const runtimeRandom = stream(opts.seed, 'runtime');
   const dirs: string[] = [];
   const newDir = () => {
@@ -179,14 +184,10 @@ export async function runSimulation(config: WardenConfig, scenario: Scenario, op
       life = await killAndRestart(life);
     }
     await clock.advance(SIMULATION_EPOCH + durationMs - clock.now());
-    const result = tally.finish(clock.now(), model.spent);
-    return result;
+    return tally.finish(clock.now(), model.spent);
   } finally {
-    // The end is a kill too, so nothing in flight answers a warden that is going away; stop()
-    // then releases what it holds (the journal, the data directory's lock).
-    life.clock.kill();
-    for (const f of life.off) f();
-    await stopAll(life.warden);
+    // The end is a kill too, so nothing in flight answers a warden that is going away.
+    await release(life);
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 
@@ -203,18 +204,24 @@ export async function runSimulation(config: WardenConfig, scenario: Scenario, op
   /** kill -9: the process's timers and listeners end where they are; a new one restores from a copy of
    * what it left on disk (the dead one's unfinished writes land in the old directory, as after a real kill). */
   async function killAndRestart(dead: Life): Promise<Life> {
-    dead.clock.kill();
-    for (const f of dead.off) f();
     const oldDir = dirs.at(-1);
+    dead.clock.kill();
     const next = newDir();
     if (oldDir) copyFiles(oldDir, next);
+    await release(dead);
     tally.processRestarted();
     return boot(next);
   }
+}
 
-  /** stop() after the kill: timers it arms never fire, and it needs none (drainMs 0, scripted resources
-   * stop at once); what it awaits is the store's real I/O (the final snapshot). */
-  async function stopAll(w: Warden) {
-    await w.stop();
-  }
+/**
+ * Kills a process's clock view and stops its warden, to free what it holds (the journal's file, the
+ * data directory's lock) as the OS does after a real kill. Its timers never fire again and it needs
+ * none (drainMs 0, scripted resources stop at once); its calls in flight never answer, not even the
+ * abort; what stop() awaits is the store's real I/O.
+ */
+async function release(life: Life): Promise<void> {
+  life.clock.kill();
+  for (const f of life.off) f();
+  await life.warden.stop();
 }
