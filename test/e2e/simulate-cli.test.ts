@@ -52,7 +52,7 @@ describe('warden simulate', () => {
     expect(html).not.toMatch(/https?:|\/\/[a-z]|<script|<link|@import|url\(/i);
   });
 
-  it('a scenario file runs; a wrong one, an unknown name and a bad flag each exit non-zero saying what is wrong', async () => {
+  it('a scenario file runs; a wrong one, an unknown name, a bad flag and a wrong config each exit non-zero saying what is wrong', async () => {
     const dir = await tempDir();
     const good = join(dir, 'mine.json');
     writeFileSync(good, JSON.stringify({ name: 'mine', arrivals: { perMinute: 10 }, windows: [{ target: 'coder', fromMs: '2m', toMs: '4m', errors: { server: 1 } }] }));
@@ -63,10 +63,11 @@ describe('warden simulate', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ scenario: 'mine', durationMs: 600_000 });
 
-    const [wrong, unknown, flag] = await Promise.all([
+    const [wrong, unknown, flag, config] = await Promise.all([
       simulate(['--scenario', bad]),
       simulate(['--scenario', 'tsunami']),
       simulate(['--scenario', 'kill-9', '--seed', 'many']),
+      simulate(['--scenario', 'kill-9', '--config', 'test/fixtures/e2e-bad-field-config.ts']),
     ]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain('warden simulate: scenario windows[0].toMs: must be after fromMs (240000)');
@@ -74,5 +75,7 @@ describe('warden simulate', () => {
     expect(unknown.stderr).toContain('unknown scenario "tsunami": not a built-in one (429-storm, provider-outage, slow-provider, crash-loop, kill-9)');
     expect(flag.code).toBe(2);
     expect(flag.stderr).toContain('--seed must be an integer');
+    expect(config.code).toBe(1);
+    expect(config.stderr).toContain('warden simulate: invalid config: agents.coder.concurrency must be a positive integer');
   });
 });
