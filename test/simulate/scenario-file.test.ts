@@ -2,6 +2,7 @@
 // one, names checked against the config, and the fault model doing what the file says.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { builtinScenario } from '../../src/simulate/builtins.ts';
 import { createFaultModel } from '../../src/simulate/fault-model.ts';
 import { runSimulation } from '../../src/simulate/run.ts';
 import { parseScenario, ScenarioError, windowActive, type FaultWindow } from '../../src/simulate/scenario.ts';
@@ -88,6 +89,12 @@ describe('the fault model', () => {
     await expect(run({ arrivals: { perMinute: 1, mix: [{ agent: 'tools' }] } })).rejects.toThrow('scenario arrivals.mix[0].agent: no agent named "tools" that takes tasks');
     await expect(run({ arrivals: { perMinute: 1, mix: [{ agent: 'coder', type: 'poetry' }] } })).rejects.toThrow('scenario arrivals.mix[0].type: no task type "poetry"');
     await expect(run({ arrivals: { perMinute: 1 }, resources: { coder: { uptimeMs: 100 } } })).rejects.toThrow('scenario resources.coder: no agent with start()');
+  });
+
+  it('crash-loop needs a resource agent: a config without one gets an error saying so', () => {
+    expect(() => builtinScenario('crash-loop', topologyOf(retryingConfig({ breaker: true })))).toThrow(
+      new ScenarioError('scenario crash-loop needs a resource agent (one with start()); the config has none'),
+    );
   });
 
   it('an operator who cancels: about the fraction asked for ends CANCELLED', async () => {
