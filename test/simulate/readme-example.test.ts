@@ -13,11 +13,11 @@ describe('the README section "Simulating a policy"', () => {
     expect(json).toBeDefined();
     const scenario = parseScenario(JSON.parse(json ?? ''));
     expect(scenario.name).toBe('openai-brownout');
-    const { report } = await runSimulation(demo(), scenario, { seed: 2, durationMs: 60 * 60_000 });
+    const { report } = await runSimulation(demo(), scenario, { seed: 2, durationMs: 30 * 60_000 });
     expect(report.processRestarts).toBe(1);
     expect(report.restarts).toBeGreaterThan(0);
     expect(report.tasks.cancelled).toBeGreaterThan(0);
     expect(report.providers.coder?.duringFaults?.calls).toBeGreaterThan(0);
-    expect(report.tasks.submitted).toBeGreaterThan(3_000);
+    expect(report.tasks.submitted).toBeGreaterThan(1_500);
   });
 });
