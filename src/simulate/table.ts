@@ -39,6 +39,7 @@ export function reportRows(reports: readonly Report[]): Row[] {
   }
   rows.push(
     ['breaker openings', (r) => int(r.breakerOpenings)],
+    ['gate closings', (r) => int(r.gateClosings)],
     ['agent restarts', (r) => int(r.restarts)],
     ['supervisor escalations', (r) => int(r.supervisorEscalations)],
     ['process restarts (kill -9)', (r) => int(r.processRestarts)],

@@ -35,6 +35,8 @@ export interface Report {
   timeToSuccessMs: { p50: number | null; p99: number | null };
   providers: Record<string, ProviderTally>;
   breakerOpenings: number;
+  /** provider gates closed by a 429 (records of kind `provider`, where the runtime has gates) */
+  gateClosings: number;
   /** agent restarts by their supervisors */
   restarts: number;
   supervisorEscalations: number;
@@ -105,6 +107,7 @@ export function createTally(opts: {
   const toSuccess: number[] = [];
   let attempts = 0;
   let breakerOpenings = 0;
+  let gateClosings = 0;
   let restarts = 0;
   let supervisorEscalations = 0;
   let processRestarts = 0;
@@ -157,6 +160,8 @@ export function createTally(opts: {
       else if (r.kind === 'agent' && r.to === 'OPEN') breakerOpenings++;
       else if (r.kind === 'agent' && r.to === 'RESTARTING') restarts++;
       else if (r.kind === 'supervisor' && r.to === 'ESCALATED') supervisorEscalations++;
+      // A kind the runtime has only once provider gates exist; read as a string so this compiles either way.
+      else if ((r.kind as string) === 'provider' && r.to === 'CLOSED') gateClosings++;
     },
 
     processRestarted() {
@@ -184,6 +189,7 @@ export function createTally(opts: {
         timeToSuccessMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) },
         providers: sortedKeys(providers),
         breakerOpenings,
+        gateClosings,
         restarts,
         supervisorEscalations,
         processRestarts,

@@ -27,8 +27,8 @@ describe('warden simulate', () => {
     const tasks = report.tasks as Record<string, number>;
     expect(Object.keys(tasks)).toEqual(expect.arrayContaining(['submitted', 'succeeded', 'escalated', 'cancelled']));
     expect(tasks.submitted).toBeGreaterThan(0);
-    const planner = (report.providers as Record<string, { calls: number; failedCalls: number }>).planner;
-    expect(planner?.failedCalls).toBeGreaterThan(0);
+    const providers = Object.values(report.providers as Record<string, { calls: number; failedCalls: number }>);
+    expect(providers.some((p) => p.failedCalls > 0 && p.calls > p.failedCalls)).toBe(true);
     expect(report.budgetSpent).toMatchObject({ costUsd: expect.any(Number), tokens: expect.any(Number) });
   });
 

@@ -27,3 +27,9 @@ export function retryingConfig(opts: { breaker: boolean }): WardenConfig {
     taskTypes: { default: { maxRetries: 8, backoff: { initialMs: 1_000, factor: 2, maxMs: 10_000, jitter: 'none' }, recovery: ['retry', 'escalate'] } },
   };
 }
+
+/** The provider `agent` calls in `config` (its `provider`, else its own name), as the simulator groups it. */
+export function providerOf(config: WardenConfig, agent: string): string {
+  const def = config.agents[agent] as { provider?: unknown } | undefined;
+  return typeof def?.provider === 'string' ? def.provider : agent;
+}

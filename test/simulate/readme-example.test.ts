@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runSimulation } from '../../src/simulate/run.ts';
 import { parseScenario } from '../../src/simulate/scenario.ts';
-import { demo } from './configs.ts';
+import { demo, providerOf } from './configs.ts';
 
 describe('the README section "Simulating a policy"', () => {
   it("has a scenario file that validates and runs on the demo's config, every part of it in effect", async () => {
@@ -17,7 +17,7 @@ describe('the README section "Simulating a policy"', () => {
     expect(report.processRestarts).toBe(1);
     expect(report.restarts).toBeGreaterThan(0);
     expect(report.tasks.cancelled).toBeGreaterThan(0);
-    expect(report.providers.coder?.duringFaults?.calls).toBeGreaterThan(0);
+    expect(report.providers[providerOf(demo(), 'coder')]?.duringFaults?.calls).toBeGreaterThan(0);
     expect(report.tasks.submitted).toBeGreaterThan(1_500);
   });
 });
