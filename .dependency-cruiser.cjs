@@ -2,7 +2,8 @@
 // Parsed with swc: TypeScript 7 (the native compiler) has no JS API for dependency-cruiser to use.
 // Layers, bottom up; each may import only its own layer and those below it:
 //   base (src/types.ts, src/errors.ts) ← machines ← policy ← config ← store ← runtime
-//   ← the face's contract (src/api.ts) ← http ← the entry (src/index.ts, wires listen) ← cli
+//   ← the face's contract (src/api.ts) ← http ← the entry (src/index.ts, wires listen)
+//   ← simulate (`warden simulate`: the runtime on a simulated clock) ← cli
 const LAYERS = [
   ['base', '^src/(types|errors)[.]ts$'],
   ['machines', '^machines/'],
@@ -13,6 +14,7 @@ const LAYERS = [
   ['face', '^src/api[.]ts$'],
   ['http', '^src/http/'],
   ['entry', '^src/index[.]ts$'],
+  ['simulate', '^src/simulate/'],
   ['cli', '^src/cli[.]ts$'],
 ];
 

@@ -14,8 +14,10 @@ import { createWarden, type ServerHandle, type Warden } from './index.ts';
 import { startInspectorBridge, type InspectorBridge } from './inspector-bridge.ts';
 import { loadTokensFile, tokenBannerLine } from './cli-tokens.ts';
 import type { WardenConfig } from './config.ts';
+import { runSimulateCli } from './simulate/cli.ts';
 
 const USAGE = `Usage: warden [options]
+       warden simulate --scenario NAME|FILE [--config FILE] …   (see warden simulate --help)
 
 Runs Warden with its HTTP control plane and dashboard. Without --config it runs the demo
 (examples/demo.ts): simulated LLM agents, an external executor and a supervised child process.
@@ -199,6 +201,10 @@ function logTransitions(warden: Warden, logger: Logger): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'simulate') {
+    process.exitCode = await runSimulateCli(process.argv.slice(3));
+    return;
+  }
   const flags = parseFlags(process.argv.slice(2));
   const logger = await createCliLogger();
 

@@ -44,7 +44,7 @@ function tree(files: Record<string, string>): string {
   return dir;
 }
 
-describe('layers: machines ← policy ← config ← store ← runtime ← face ← http ← entry ← cli', () => {
+describe('layers: machines ← policy ← config ← store ← runtime ← face ← http ← entry ← simulate ← cli', () => {
   it('the source tree breaks no layer rule and has no import cycle', () => {
     const result = cruise(ROOT, ['src', 'machines']);
     expect(result.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`)).toEqual([]);
@@ -67,5 +67,20 @@ describe('layers: machines ← policy ← config ← store ← runtime ← face 
     expect(names).toContain('runtime-imports-no-layer-above-it: src/runtime/w.ts → src/http/h.ts');
     expect(names).toContain('http-imports-the-face-only: src/http/h.ts → src/runtime/w.ts');
     expect(names.some((n) => n.startsWith('no-cycles:'))).toBe(true);
+  });
+
+  it('puts simulate above the entry and below the CLI: it may run the runtime, nothing below may import it', () => {
+    const dir = tree({
+      'src/index.ts': "export { a } from './simulate/a.ts';\n",
+      'src/simulate/a.ts': 'export const a = 1;\n',
+      'src/simulate/b.ts': "import { r } from '../runtime/r.ts';\nexport const b = r;\n",
+      'src/runtime/r.ts': "import { c } from '../simulate/c.ts';\nexport const r = c;\n",
+      'src/simulate/c.ts': 'export const c = 1;\n',
+      'src/cli.ts': "import { b } from './simulate/b.ts';\nexport const x = b;\n",
+    });
+    const names = cruise(dir, ['src']).summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}`);
+    expect(names).toContain('entry-imports-no-layer-above-it: src/index.ts → src/simulate/a.ts');
+    expect(names).toContain('runtime-imports-no-layer-above-it: src/runtime/r.ts → src/simulate/c.ts');
+    expect(names.filter((n) => n.includes('src/simulate/b.ts →') || n.includes('src/cli.ts →'))).toEqual([]);
   });
 });
