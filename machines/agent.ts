@@ -266,8 +266,10 @@ export const agentMachine = setup({
           entry: [{ type: 'enterLifecycle', params: 'STARTING' }, { type: 'setLifecycle', params: 'STARTING' }],
           on: {
             STARTED: 'RUNNING',
+            // A final exit is reported too: the supervisor forgets a dynamic temporary child and
+            // checks its auto-shutdown (OTP significant children); it restarts nothing.
             EXITED: [
-              { guard: 'exitIsFinal', target: 'STOPPED', actions: 'noteExit' },
+              { guard: 'exitIsFinal', target: 'STOPPED', actions: ['noteExit', 'reportExit'] },
               { target: 'RESTARTING', actions: 'noteExit' },
             ],
             HALT: { target: 'RESTARTING.held', actions: 'noteHalt' },
@@ -277,8 +279,10 @@ export const agentMachine = setup({
         RUNNING: {
           entry: [{ type: 'enterLifecycle', params: 'RUNNING' }, { type: 'setLifecycle', params: 'RUNNING' }],
           on: {
+            // A final exit is reported too: the supervisor forgets a dynamic temporary child and
+            // checks its auto-shutdown (OTP significant children); it restarts nothing.
             EXITED: [
-              { guard: 'exitIsFinal', target: 'STOPPED', actions: 'noteExit' },
+              { guard: 'exitIsFinal', target: 'STOPPED', actions: ['noteExit', 'reportExit'] },
               { target: 'RESTARTING', actions: 'noteExit' },
             ],
             // A sibling's crash: stopped now, started again when the supervisor says so.

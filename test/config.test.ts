@@ -195,6 +195,8 @@ describe('resolveConfig defaults', () => {
       withinMs: 5000,
       backoff: RESTART_BACKOFF_DEFAULTS,
       resetBackoffAfterMs: 60_000,
+      autoShutdown: 'never',
+      significant: false,
       children: ['coder', 'reviewer'],
     } satisfies ResolvedSupervisorConfig);
   });

@@ -7,6 +7,7 @@ import type { Alert, BackoffOptions, BreakerOptions, TaskError } from '../types.
 import {
   AGENT_DEFAULTS,
   AGENT_NAME_PATTERN,
+  AUTO_SHUTDOWN_MODES,
   DURABILITY_MODES,
   JITTER_MODES,
   MAX_TIMER_MS,
@@ -17,6 +18,7 @@ import {
   TASK_BACKOFF_DEFAULTS,
   type AgentConfig,
   type NestedSupervisorConfig,
+  type PoolConfig,
   type RecoveryStrategyConfig,
   type RunFn,
   type ShutdownSetting,
@@ -25,12 +27,13 @@ import {
   type TaskTypeConfig,
   type WardenConfig,
 } from './types.ts';
+import { checkSignificance, isPoolChild } from './significance.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Field schemas, each with a plain-English message
 // ---------------------------------------------------------------------------------------------------
 
-export type Child = string | NestedSupervisorConfig;
+export type Child = string | NestedSupervisorConfig | PoolConfig;
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -185,7 +188,9 @@ function agentRef(ctx: SchemaContext, self?: string): z.ZodType<string> {
   });
 }
 
-function agentSchema(name: string, ctx: SchemaContext): z.ZodType<AgentConfig> {
+const bool = () => z.custom<boolean>((v) => typeof v === 'boolean', { error: 'must be true or false' });
+
+export function agentSchema(name: string, ctx: SchemaContext): z.ZodType<AgentConfig> {
   return strict({
     run: fn<RunFn>().optional(),
     role: nonEmptyString().optional(),
@@ -199,6 +204,7 @@ function agentSchema(name: string, ctx: SchemaContext): z.ZodType<AgentConfig> {
     stop: fn<() => unknown>().optional(),
     restart: oneOf(RESTART_TYPES).optional(),
     shutdownMs: shutdownSchema.optional(),
+    significant: bool().optional(),
   }).superRefine((a, issues) => {
     const timeoutMs = a.timeoutMs ?? AGENT_DEFAULTS.timeoutMs;
     if (a.maxTimeoutMs !== undefined && a.maxTimeoutMs < timeoutMs) {
@@ -254,6 +260,7 @@ function supervisorSchema(raw: unknown, ctx: SchemaContext, nested: boolean): z.
   if (Array.isArray(rawChildren)) {
     const items = rawChildren.map((c: unknown): z.ZodType<Child> => {
       if (typeof c === 'string') return agentRef(ctx);
+      if (isRecord(c) && 'pool' in c) return poolSchema(c, ctx).pipe(z.custom<PoolConfig>());
       if (isRecord(c)) return supervisorSchema(c, ctx, true).pipe(z.custom<NestedSupervisorConfig>());
       return z.custom<Child>(() => false, {
         error: 'must be an agent name or a nested supervisor ({ name, children, ... })',
@@ -269,6 +276,7 @@ function supervisorSchema(raw: unknown, ctx: SchemaContext, nested: boolean): z.
     withinMs: positiveNumber().optional(),
     backoff: restartBackoffSchema.optional(),
     resetBackoffAfterMs: nonNegativeNumber().optional(),
+    autoShutdown: oneOf(AUTO_SHUTDOWN_MODES).optional(),
   };
   if (!nested) return strict({ ...common, children: children.optional() });
   return strict({
@@ -276,7 +284,28 @@ function supervisorSchema(raw: unknown, ctx: SchemaContext, nested: boolean): z.
       error: 'must be a supervisor name of 1 to 64 letters, digits, "_", "." or "-"',
     }),
     ...common,
+    significant: bool().optional(),
     children: children.refine((c) => c.length > 0, { error: 'must list at least one child' }),
+  });
+}
+
+const supervisorName = () =>
+  z.custom<string>((v) => typeof v === 'string' && AGENT_NAME_PATTERN.test(v), {
+    error: 'must be a supervisor name of 1 to 64 letters, digits, "_", "." or "-"',
+  });
+
+/** A pool: `{ name, pool: { agent, max } }` plus the restart settings of its one_for_one supervisor. */
+function poolSchema(raw: Record<string, unknown>, ctx: SchemaContext): z.ZodType<PoolConfig> {
+  const name = typeof raw['name'] === 'string' ? raw['name'] : '';
+  return strict({
+    name: supervisorName(),
+    pool: strict({ agent: agentSchema(name, ctx), max: positiveInt().optional() }, 'must be { agent, max? }: the members\' agent spec and their limit'),
+    maxRestarts: nonNegativeInt().optional(),
+    withinMs: positiveNumber().optional(),
+    backoff: restartBackoffSchema.optional(),
+    resetBackoffAfterMs: nonNegativeNumber().optional(),
+    autoShutdown: oneOf(AUTO_SHUTDOWN_MODES).optional(),
+    significant: bool().optional(),
   });
 }
 
@@ -301,7 +330,7 @@ function checkTree(root: SupervisorConfig, ctx: SchemaContext, issues: z.Refinem
         issues.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `"${child.name}" ${what}` });
       }
       supervisorsSeen.add(child.name);
-      walk(child.children ?? [], [...path, i, 'children']);
+      if (!isPoolChild(child)) walk(child.children ?? [], [...path, i, 'children']);
     });
   };
   walk(root.children ?? [], ['supervisor', 'children']);
@@ -373,5 +402,6 @@ export function configSchema(raw: Record<string, unknown>, ctx: SchemaContext): 
   } satisfies Record<keyof WardenConfig, z.ZodType>;
   return strict(shape).superRefine((config, issues) => {
     if (config.supervisor !== undefined) checkTree(config.supervisor, ctx, issues);
+    checkSignificance(config.agents, config.supervisor, issues);
   });
 }
