@@ -77,6 +77,7 @@ describe('resolveConfig defaults', () => {
       breaker: { failureThreshold: 5, windowMs: 60_000, openMs: 30_000, halfOpenProbes: 1, successThreshold: 1 },
       restart: 'permanent',
       shutdownMs: 5000,
+      significant: false,
     });
     expect(config.taskTypes).toEqual({
       default: {
@@ -93,6 +94,8 @@ describe('resolveConfig defaults', () => {
       withinMs: 5000,
       backoff: { initialMs: 100, factor: 2, maxMs: 30_000, jitter: 'full' },
       resetBackoffAfterMs: 60_000,
+      autoShutdown: 'never',
+      significant: false,
       children: ['coder'],
     });
     for (const key of ['logger', 'notify', 'classifyError', 'token', 'inspect'] as const) {

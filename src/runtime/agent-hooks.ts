@@ -13,6 +13,8 @@ export interface AgentHooks {
   onRecord(record: TransitionRecord): void;
   /** stops every agent's resource, in reverse start order; nothing starts afterwards */
   stopAll(order: readonly string[]): Promise<void>;
+  /** drops what is kept of a removed agent (its last incarnation) */
+  forget(name: string): void;
 }
 
 interface Incarnation {
@@ -144,6 +146,9 @@ export function createAgentHooks(deps: {
           sequence(() => release(r.id, life));
         }
       }
+    },
+    forget(name) {
+      lives.delete(name);
     },
     async stopAll(order) {
       closed = true;

@@ -49,6 +49,8 @@ export interface EngineDeps {
   onAgentChange(agent: string): void;
   /** resolves once the journal holds what was recorded so far (undefined without a journal) */
   durable?(): Promise<void> | undefined;
+  /** a task assigned to an agent that does not exist (removed, or gone from the config) */
+  orphan?(entry: TaskEntry): void;
 }
 
 export interface Engine {
@@ -322,7 +324,7 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     enqueue(entry) {
       const slot = agents.get(entry.context.agent);
-      if (!slot) return;
+      if (!slot) return deps.orphan?.(entry);
       slot.queue.push(entry.id);
       pump(slot.cfg.name);
       if (entry.context.status === 'ASSIGNED' && !attempts.has(entry.id)) hibernateLater(entry);

@@ -66,7 +66,9 @@ export function resumeTasks(
 ): void {
   for (const entry of [...tasks.all()]) {
     const c = entry.context;
-    const external = !agents.get(c.agent)?.cfg.run;
+    // An agent that no longer exists adopts nothing: its attempt failed with the process, like any other.
+    const slot = agents.get(c.agent);
+    const external = slot !== undefined && !slot.cfg.run;
     if (c.status === 'PENDING') live(entry)?.send({ type: 'ASSIGN' });
     else if (c.status === 'ASSIGNED') engine.enqueue(entry);
     else if (c.status === 'RETRY_WAIT') live(entry)?.send({ type: 'RESUME' });

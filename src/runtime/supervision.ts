@@ -161,6 +161,8 @@ export function createSupervisorActor(opts: {
   return { actor, slots, order: () => liveOrder(contextOf, config.supervisor.name), supervisors: sups, contextOf, refOf, agentRef };
 }
 
+export type SupervisorHandle = ReturnType<typeof createSupervisorActor>;
+
 /** The system's registry is untyped; an agent child is the one spawned from the `agent` source. */
 function isAgentRef(ref: AnyActorRef | undefined): ref is ActorRefFrom<typeof agentMachine> {
   return ref !== undefined && ref.src === 'agent';

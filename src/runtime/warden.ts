@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { AgentEvent } from '../../machines/agent.ts';
 import type { TaskContext, TaskEvent } from '../../machines/task.ts';
-import { resolveConfig, type ResolvedSupervisorConfig, type WardenConfig } from '../config.ts';
+import { resolveConfig, type WardenConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recovery.ts';
 import { emptyState, type PersistedState } from '../store/state.ts';
@@ -25,11 +25,13 @@ import { createRecordBus } from './record-bus.ts';
 import { createReplay } from './replay.ts';
 import { createRetention } from './retention.ts';
 import { parseSubmit } from './submit.ts';
-import { agentOrder, createSupervisorActor } from './supervision.ts';
+import { agentOrder, createSupervisorActor, supervisorConfigs } from './supervision.ts';
+import { createDynamicChildren } from './dynamic.ts';
+import { restoreChildren, type RestoredChildren } from './dynamic-specs.ts';
 import { createTaskActors } from './task-actors.ts';
 import { createTaskTable, taskView, type TaskEntry } from './tasks.ts';
 import { createTracing, currentTraceparent } from './tracing.ts';
-import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
+import { agentView, breakerView, supervisorTree, type SupervisorView } from './views.ts';
 import type { Health, ListenOptions, Serve, ServerHandle, Warden, WardenOptions, WardenState } from './warden-api.ts';
 
 export type { Health, ListenOptions, Serve, ServerHandle, Warden, WardenOptions, WardenState, SupervisorView };
@@ -56,7 +58,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const bus = createRecordBus(now, (r) => onRecord(r), (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
   const tasks = createTaskTable();
   const alerts = createAlertBook({ max: config.maxAlerts, now, notify: config.notify, logger });
-  const order = agentOrder(config.supervisor);
+  /** agents in start order, dynamic children included */
+  const order = () => supervisor?.order() ?? agentOrder(config.supervisor);
+  const supervisorsByName = supervisorConfigs(config.supervisor);
   const agents = new Map<string, AgentSlot>();
   let persistence: Persistence | undefined;
   let supervisor: ReturnType<typeof createSupervisorActor> | undefined;
@@ -100,8 +104,12 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
     onAgentChange: (name) => persistence?.agent(name),
     durable: () => persistence?.durable(),
+    orphan: (entry) => dynamic.orphan(entry),
   });
   const hooks = createAgentHooks({ agents, engine, clock, random, logger });
+  const dynamic = createDynamicChildren({
+    config, agents, tree: () => supervisor, supervisors: supervisorsByName, hooks, tasks, live, publish: (fact) => bus.publish(fact), now,
+  });
 
   const tracing = createTracing((id) => tasks.get(id)?.context);
   alerts.onAlert((a) => persistence?.alert(a));
@@ -117,6 +125,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     replay.remember(r);
     alerts.fromRecord(r);
     hooks.onRecord(r);
+    dynamic.onRecord(r);
     tracing.onRecord(r);
   }
 
@@ -235,16 +244,20 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     return agentView(name, slot);
   }
 
-  function supervisorTree(s: ResolvedSupervisorConfig): SupervisorView | undefined {
-    const c = supervisor?.contextOf(s.name);
-    if (!c) return undefined;
-    const children = s.children.map((ch) => (typeof ch === 'string' ? ch : (supervisorTree(ch) ?? ch.name)));
-    return supervisorView(c, children);
+  function supervisorViews(): SupervisorView[] {
+    const contextOf = (name: string) => supervisor?.contextOf(name);
+    const root = supervisorTree(config.supervisor.name, contextOf, (a) => agents.get(a)?.ref.getSnapshot().context.lifecycle);
+    return root ? [root] : [];
   }
 
-  function supervisorViews(): SupervisorView[] {
-    const root = supervisorTree(config.supervisor);
-    return root ? [root] : [];
+  /** The last process's dynamic children, and a WARNING for each agent of the saved state that is no more. */
+  function restoredChildren(restored: PersistedState): RestoredChildren | undefined {
+    if (!persist) return undefined;
+    const children = restoreChildren(config, supervisorsByName, restored.supervisors, restored.agents);
+    const gone = Object.keys(restored.agents).filter((a) => !config.agents[a] && !children.cfgs.has(a));
+    for (const a of gone) children.problems.push(`agent ${a} is in the saved state but not in the config (nor a restored dynamic agent); its waiting tasks follow their policy`);
+    for (const p of children.problems) alerts.raise('WARNING', 'supervisor', p);
+    return children;
   }
 
   const warden: Warden = {
@@ -258,19 +271,23 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       startedAt = now();
       try {
         const restored = await restore();
+        const children = restoredChildren(restored);
         const created = createSupervisorActor({
           config,
           clock,
           inspect,
           publish: (fact) => bus.publish(fact),
           restored: persist ? { agents: restored.agents, supervisors: restored.supervisors } : undefined,
+          dynamic: (sup) => children?.bySupervisor.get(sup) ?? [],
+          cfgOf: (name) => children?.cfgs.get(name),
         });
         supervisor = created;
+        if (children) dynamic.adopt(children);
         for (const [name, slot] of created.slots) agents.set(name, slot);
         // Restored timers are not armed: RESUME arms an OPEN circuit's remaining time (a no-op elsewhere).
         if (persist) for (const slot of agents.values()) slot.ref.send({ type: 'RESUME' });
         // Children start in order: each start() settles before the next begins.
-        for (const name of order) {
+        for (const name of order()) {
           if (agents.get(name)?.ref.getSnapshot().context.lifecycle === 'STARTING') await hooks.start(name);
         }
         state = 'running';
@@ -302,9 +319,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
             if (attempt) abortAttempt(attempt, new DOMException('warden stopping', 'AbortError'));
           }
         }
+        const stopOrder = order();
         supervisor?.actor.stop();
         tracing.close();
-        await hooks.stopAll(order);
+        await hooks.stopAll(stopOrder);
         try {
           await persistence?.close();
         } catch (err) {
@@ -435,6 +453,21 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     stopAgent: (name, o) => agentCommand(name, 'stop', (at) => ({ type: 'STOP', at, ...actorFrom(o) })),
     startAgent: (name, o) => agentCommand(name, 'start', (at) => ({ type: 'START', at, ...actorFrom(o) })),
     supervisors: supervisorViews,
+
+    async addAgent(name, def, o) {
+      mustRun();
+      const { slot, fresh } = dynamic.add(name, def, o);
+      // Its first start, as warden.start() makes the configured ones' (a restart comes from the records).
+      if (fresh) await hooks.start(name);
+      await persistence?.durable();
+      return agentView(name, slot);
+    },
+
+    async removeAgent(name) {
+      mustRun();
+      dynamic.remove(name);
+      await persistence?.durable();
+    },
 
     alerts(q = {}) {
       return alerts.list(q.limit);
