@@ -30,6 +30,8 @@ export interface DynamicChildren {
   /** takes over what a restore brought back */
   adopt(restored: RestoredChildren): void;
   isDynamic(name: string): boolean;
+  /** OTP terminate_child of a temporary child deletes it too: a dynamic temporary child is forgotten once stopped */
+  stopped(name: string): void;
 }
 
 /** Where a task of a removed agent can be re-homed without losing it: waiting, not running. */
@@ -198,5 +200,8 @@ export function createDynamicChildren(deps: {
       for (const name of restored.awaitingCode) awaitingCode.add(name);
     },
     isDynamic: (name) => owners.has(name),
+    stopped(name) {
+      if (owners.has(name) && agents.get(name)?.cfg.restart === 'temporary') remove(name);
+    },
   };
 }

@@ -335,7 +335,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
 
     async submit(req) {
       mustRun();
-      const r = parseSubmit(req, config);
+      const r = parseSubmit(req, config, agents);
       const existing = r.idempotencyKey ? tasks.byKey(r.idempotencyKey) : undefined;
       if (existing) {
         await persistence?.durable();
@@ -450,7 +450,11 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     },
 
     restartAgent: (name, o) => agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at, ...actorFrom(o) })),
-    stopAgent: (name, o) => agentCommand(name, 'stop', (at) => ({ type: 'STOP', at, ...actorFrom(o) })),
+    stopAgent(name, o) {
+      const view = agentCommand(name, 'stop', (at) => ({ type: 'STOP', at, ...actorFrom(o) }));
+      dynamic.stopped(name);
+      return view;
+    },
     startAgent: (name, o) => agentCommand(name, 'start', (at) => ({ type: 'START', at, ...actorFrom(o) })),
     supervisors: supervisorViews,
 
