@@ -69,9 +69,10 @@ export interface AgentConfig {
   breaker?: Partial<BreakerOptions>;
   /** Another configured agent that takes this agent's failing tasks (the `fallback` strategy). */
   fallback?: string;
-  /** Starts a long-lived resource; may return an {@link AgentHandle}. A rejection is a crash. */
-  start?: (signal: AbortSignal) => unknown | Promise<unknown>;
-  stop?: () => unknown | Promise<unknown>;
+  /** Starts a long-lived resource; may return an {@link AgentHandle}. A rejection is a crash.
+   * `info.name` tells which agent it is (a pool's members share one spec). */
+  start?: (signal: AbortSignal, info: { name: string }) => unknown | Promise<unknown>;
+  stop?: (info: { name: string }) => unknown | Promise<unknown>;
   /** OTP restart type: restart always, only after a crash, or never.
    * @defaultValue 'permanent' */
   restart?: RestartType;
@@ -221,8 +222,8 @@ export interface ResolvedAgentConfig {
   heartbeatTimeoutMs?: number;
   breaker: BreakerOptions;
   fallback?: string;
-  start?: (signal: AbortSignal) => unknown | Promise<unknown>;
-  stop?: () => unknown | Promise<unknown>;
+  start?: (signal: AbortSignal, info: { name: string }) => unknown | Promise<unknown>;
+  stop?: (info: { name: string }) => unknown | Promise<unknown>;
   restart: RestartType;
   shutdownMs: ShutdownSetting;
   significant: boolean;
