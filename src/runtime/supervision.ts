@@ -126,10 +126,16 @@ export function createSupervisorActor(opts: {
   for (const name of sups.slice(1)) {
     actor.system.get(`supervisor:${name}`)?.on('transition', (e: { fact: TransitionFact }) => opts.publish(e.fact));
   }
+  // Nested supervisors are spawned once and never replaced: their refs are kept, so their last state is
+  // still readable after stop() (the final snapshot is written then, and the system forgets stopped actors).
+  const nestedRefs = new Map<string, ActorRefFrom<typeof supervisorMachine>>();
+  for (const name of sups.slice(1)) {
+    const ref = actor.system.get(`supervisor:${name}`);
+    if (isSupervisorRef(ref)) nestedRefs.set(name, ref);
+  }
   const contextOf = (name: string): SupervisorContext | undefined => {
     if (name === config.supervisor.name) return actor.getSnapshot().context;
-    const ref = actor.system.get(`supervisor:${name}`);
-    return isSupervisorRef(ref) ? ref.getSnapshot().context : undefined;
+    return nestedRefs.get(name)?.getSnapshot().context;
   };
   const order = liveOrder(contextOf, config.supervisor.name);
   const slots = new Map<string, AgentSlot>();
@@ -149,11 +155,7 @@ export function createSupervisorActor(opts: {
     }
   }
   /** the supervisor actor itself (the root, a nested one or a pool), to send it START_CHILD / DELETE_CHILD */
-  const refOf = (name: string) => {
-    if (name === config.supervisor.name) return actor;
-    const ref = actor.system.get(`supervisor:${name}`);
-    return isSupervisorRef(ref) ? ref : undefined;
-  };
+  const refOf = (name: string) => (name === config.supervisor.name ? actor : nestedRefs.get(name));
   const agentRef = (name: string) => {
     const ref = actor.system.get(`agent:${name}`);
     return isAgentRef(ref) ? ref : undefined;
