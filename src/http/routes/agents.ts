@@ -1,7 +1,8 @@
-// Agents: list, one, and the operator's restart / stop / start.
+// Agents: list, one, the operator's restart / stop / start, and an admin's add (start_child) / remove (delete_child).
 import { Hono } from 'hono';
 import type { ActionOptions, Warden } from '../../api.ts';
 import { principalOf } from '../auth.ts';
+import { addAgentBody } from '../agent-body.ts';
 import { readJson } from '../body.ts';
 import { actionBody, parseOr400 } from '../validate.ts';
 
@@ -11,6 +12,17 @@ export function agentRoutes(warden: Warden): Hono {
   r.get('/', (c) => c.json(warden.agents()));
 
   r.get('/:name', (c) => c.json(warden.agent(c.req.param('name'))));
+
+  r.post('/', async (c) => {
+    const { name, supervisor, ...def } = parseOr400(addAgentBody, await readJson(c), 'body');
+    return c.json(await warden.addAgent(name, def, supervisor === undefined ? {} : { supervisor }), 201);
+  });
+
+  r.delete('/:name', async (c) => {
+    const name = c.req.param('name');
+    await warden.removeAgent(name);
+    return c.json({ name, removed: true });
+  });
 
   const actions = {
     restart: (name: string, who: ActionOptions) => warden.restartAgent(name, who),
