@@ -186,11 +186,8 @@ export function createDynamicChildren(deps: {
     add,
     remove,
     onRecord(r) {
-      // After the step that made the record: the child's own last record (it stopped) comes first.
-      if (r.kind === 'supervisor' && r.event === 'DELETE_CHILD' && r.agent) {
-        const name = r.agent;
-        queueMicrotask(() => drop(name));
-      }
+      // The child's own last record (it stopped) came before this one, so nothing of it is left to record.
+      if (r.kind === 'supervisor' && r.event === 'DELETE_CHILD' && r.agent) drop(r.agent);
     },
     orphan(entry) {
       if (MOVABLE.has(entry.context.status)) rehome(entry, entry.context.agent, undefined);

@@ -112,7 +112,11 @@ export function applyLine(state: PersistedState, line: JournalLine, maxAlerts: n
   state.seq = line.r.seq;
   if ('task' in line) return applyTask(state, line.r, line.task);
   if ('agent' in line) state.agents[line.r.id] = line.agent;
-  else if ('sup' in line) state.supervisors[line.r.id] = withDynamic(line.sup, state.supervisors[line.r.id]?.dynamic, line);
+  else if ('sup' in line) {
+    state.supervisors[line.r.id] = withDynamic(line.sup, state.supervisors[line.r.id]?.dynamic, line);
+    // A deleted child leaves no agent state behind either.
+    if (line.r.event === 'DELETE_CHILD' && line.r.agent) delete state.agents[line.r.agent];
+  }
 }
 
 /** The supervisor's dynamic children after a line: START_CHILD adds one, DELETE_CHILD drops one, others keep the list. */

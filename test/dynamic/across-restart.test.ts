@@ -128,6 +128,28 @@ describe('dynamic children across a restart', () => {
   });
 });
 
+describe('from the journal alone (the process died: no final snapshot)', () => {
+  it('replays START_CHILD and DELETE_CHILD: the tree is the same, and deleted children leave no state and no warning', async () => {
+    const first = poolSpec({ restart: 'temporary' });
+    const dead = await boot({ base: {}, b: {} }, tree(first.agent));
+    for (const n of ['t:1', 't:2', 't:3']) await dead.addAgent(n, { pool: 'tenant' });
+    first.crash('t:1');
+    await vi.advanceTimersByTimeAsync(0);
+    dead.stopAgent('t:2');
+    await dead.addAgent('ext', {});
+    // Left running, never stopped: the next process finds the journal as a kill -9 leaves it.
+    live.splice(live.indexOf(dead), 1);
+    const spec = poolSpec({ restart: 'temporary' });
+    const w = await boot({ base: {}, b: {} }, tree(spec.agent));
+    expect(w.agents().map((a) => a.name)).toEqual(['base', 'b', 't:3', 'ext']);
+    expect(spec.log).toEqual(['start:t:3']);
+    expect(w.alerts().filter((a) => a.component === 'supervisor')).toEqual([]);
+    await shutdown(w);
+    const snap = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as { agents: Record<string, unknown> };
+    expect(Object.keys(snap.agents).sort()).toEqual(['b', 'base', 'ext', 't:3']);
+  });
+});
+
 describe('the journal carries each dynamic child as a change, not the whole list', () => {
   it('START_CHILD lines add a spec, DELETE_CHILD lines drop it, other supervisor lines keep the list', () => {
     const state = emptyState();
