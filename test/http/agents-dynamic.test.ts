@@ -65,7 +65,8 @@ describe('POST /api/agents', () => {
     const cases: Array<[unknown, number, string, string?]> = [
       [{ name: 'x', run: 'code' }, 400, 'invalid_input', 'run'],
       [{ name: 'x', concurrency: 'many' }, 400, 'invalid_input', 'concurrency'],
-      [{ name: 'x', concurrency: 0 }, 400, 'invalid_input', 'def.concurrency'],
+      [{ name: 'x', concurrency: 0 }, 400, 'invalid_input', 'concurrency'],
+      [{ name: 'x', pool: 'tenant', role: 'r' }, 400, 'invalid_input', 'role'],
       [{ pool: 'tenant' }, 400, 'invalid_input', 'name'],
       [{ name: 'x', pool: 'nope' }, 404, 'not_found'],
       [{ name: 'base' }, 409, 'conflict'],

@@ -4,6 +4,8 @@ import type { ActionOptions, Warden } from '../../api.ts';
 import { principalOf } from '../auth.ts';
 import { addAgentBody } from '../agent-body.ts';
 import { readJson } from '../body.ts';
+import { HttpError } from '../errors.ts';
+import { isWardenError } from '../../errors.ts';
 import { actionBody, parseOr400 } from '../validate.ts';
 
 export function agentRoutes(warden: Warden): Hono {
@@ -15,7 +17,11 @@ export function agentRoutes(warden: Warden): Hono {
 
   r.post('/', async (c) => {
     const { name, supervisor, ...def } = parseOr400(addAgentBody, await readJson(c), 'body');
-    return c.json(await warden.addAgent(name, def, supervisor === undefined ? {} : { supervisor }), 201);
+    try {
+      return c.json(await warden.addAgent(name, def, supervisor === undefined ? {} : { supervisor }), 201);
+    } catch (err) {
+      throw bodyField(err);
+    }
   });
 
   r.delete('/:name', async (c) => {
@@ -38,4 +44,12 @@ export function agentRoutes(warden: Warden): Hono {
   }
 
   return r;
+}
+
+/** The library names a bad setting `def.x`; over HTTP the settings are the body's own fields. */
+function bodyField(err: unknown): unknown {
+  const field = isWardenError(err) ? err.details?.['field'] : undefined;
+  if (!isWardenError(err) || err.code !== 'invalid_input' || typeof field !== 'string' || !field.startsWith('def.')) return err;
+  const own = field.slice(4);
+  return new HttpError(400, 'invalid_input', err.message.replace(field, own), { ...err.details, field: own });
 }
