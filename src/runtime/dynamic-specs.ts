@@ -93,6 +93,7 @@ const NO_CODE_REASON = 'awaiting its code: its run/start/stop did not survive th
  * The dynamic children of the last process, from the restored supervisors. A child whose supervisor or
  * pool is gone from the config, or whose name the config now declares, is left out and named.
  * Children waiting for their code are marked STOPPED in `agents` (changed in place, before the overlay).
+ * Agents of the saved state that are neither configured nor restored are named too.
  */
 export function restoreChildren(
   config: ResolvedConfig,
@@ -133,6 +134,11 @@ export function restoreChildren(
         const a = agents[d.name] ?? { circuit: 'CLOSED', lifecycle: 'STOPPED', failures: [], restarts: 0 };
         agents[d.name] = { ...a, lifecycle: 'STOPPED', lastExit: { at: a.lastExit?.at ?? 0, reason: NO_CODE_REASON, crash: false } };
       }
+    }
+  }
+  for (const a of Object.keys(agents)) {
+    if (!config.agents[a] && !out.cfgs.has(a)) {
+      out.problems.push(`agent ${a} is in the saved state but not in the config (nor a restored dynamic agent); its waiting tasks follow their policy`);
     }
   }
   return out;

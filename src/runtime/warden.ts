@@ -254,8 +254,6 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   function restoredChildren(restored: PersistedState): RestoredChildren | undefined {
     if (!persist) return undefined;
     const children = restoreChildren(config, supervisorsByName, restored.supervisors, restored.agents);
-    const gone = Object.keys(restored.agents).filter((a) => !config.agents[a] && !children.cfgs.has(a));
-    for (const a of gone) children.problems.push(`agent ${a} is in the saved state but not in the config (nor a restored dynamic agent); its waiting tasks follow their policy`);
     for (const p of children.problems) alerts.raise('WARNING', 'supervisor', p);
     return children;
   }
