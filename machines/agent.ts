@@ -1,6 +1,6 @@
 // One agent: its circuit breaker and its lifecycle, as two parallel regions.
 // Pure: times arrive in events; the runtime supplies the delays (deadline minus now).
-import { assign, emit, sendParent, setup } from 'xstate';
+import { assign, emit, enqueueActions, sendParent, setup } from 'xstate';
 import { actorOf } from './human.ts';
 import type { Actor, AgentLifecycle, BreakerOptions, CircuitState, RestartType, TransitionFact } from '../src/types.ts';
 
@@ -325,7 +325,15 @@ export const agentMachine = setup({
           },
         },
         STOPPED: {
-          entry: [{ type: 'enterLifecycle', params: 'STOPPED' }, { type: 'setLifecycle', params: 'STOPPED' }],
+          entry: [
+            { type: 'enterLifecycle', params: 'STOPPED' },
+            { type: 'setLifecycle', params: 'STOPPED' },
+            // A final exit is reported too, after this state's own record: the supervisor forgets a
+            // dynamic temporary child and checks its auto-shutdown (significant children); it restarts nothing.
+            enqueueActions(({ event, enqueue }) => {
+              if (event.type === 'EXITED') enqueue('reportExit');
+            }),
+          ],
           on: { START: 'STARTING' },
         },
         ESCALATED: {

@@ -2,15 +2,37 @@
 // type, intensity) plus backoff. Pure: an exit's time and the jitter's random draw arrive in events.
 import { assign, emit, enqueueActions, not, setup, type AnyActorLogic } from 'xstate';
 import { backoffDelay } from './backoff.ts';
-import type { BackoffOptions, SupervisorStatus, SupervisorStrategy, TransitionFact } from '../src/types.ts';
+import type { AutoShutdown, BackoffOptions, SupervisorStatus, SupervisorStrategy, TransitionFact } from '../src/types.ts';
 import { agentMachine, type AgentEvent as AgentEventOf, type AgentInput, type RestartType } from './agent.ts';
 
 export type { SupervisorStatus };
 export type RestartStrategy = SupervisorStrategy;
 
+/** What a child added while running carries, as plain data (the runtime journals it and restores it). */
+export interface DynamicSpec {
+  /** the pool whose spec the member runs */
+  pool?: string;
+  /** the agent's declarative settings (no functions) */
+  def: Record<string, unknown>;
+  /** the def came with functions (run/start/stop) that a restarted process cannot restore */
+  code: boolean;
+}
+
+export type AgentChildSpec = {
+  kind: 'agent';
+  name: string;
+  restart: RestartType;
+  /** OTP significant: its own exit counts toward the supervisor's autoShutdown */
+  significant?: boolean;
+  /** set for a child added while running (addAgent) */
+  dynamic?: DynamicSpec;
+  input: AgentInput;
+};
+
 export type ChildSpec =
-  | { kind: 'agent'; name: string; restart: RestartType; input: AgentInput }
-  | { kind: 'supervisor'; name: string; restart: 'permanent'; input: SupervisorInput };
+  | AgentChildSpec
+  // 'transient' for a supervisor that may shut itself down: its parent does not bring it back after that.
+  | { kind: 'supervisor'; name: string; restart: 'permanent' | 'transient'; significant?: boolean; input: SupervisorInput };
 
 export interface SupervisorInput {
   name: string;
@@ -23,6 +45,10 @@ export interface SupervisorInput {
   children: ChildSpec[];
   /** a nested supervisor reports its own escalation to its parent as a crash */
   nested: boolean;
+  /** OTP auto_shutdown: exit once any / all significant children are done by themselves. @defaultValue 'never' */
+  autoShutdown?: AutoShutdown;
+  /** a pool (simple_one_for_one): members added at run time, at most `max` */
+  pool?: { max: number };
 }
 
 export interface PendingRestart {
@@ -60,7 +86,13 @@ export type SupervisorEvent =
   | { type: 'HALT'; at: number; restartAt: number }
   /** from the parent: the restart's time has come */
   | { type: 'RESTART_NOW'; at: number }
-  | { type: 'RESUME' };
+  | { type: 'RESUME' }
+  /** OTP start_child: a new agent at the end of the start order */
+  | { type: 'START_CHILD'; spec: AgentChildSpec; at: number }
+  /** OTP delete_child: forget a stopped child */
+  | { type: 'DELETE_CHILD'; child: string; at: number }
+  /** raised when the significant children say so (autoShutdown) */
+  | { type: 'AUTO_SHUTDOWN'; at: number; child: string };
 
 export type SupervisorEmitted = { type: 'transition'; fact: TransitionFact };
 
@@ -86,6 +118,48 @@ export function nextRestartDelay(c: SupervisorContext, child: string, at: number
 
 const names = (c: SupervisorContext) => c.children.map((ch) => ch.name);
 const specOf = (c: SupervisorContext, name: string) => c.children.find((ch) => ch.name === name);
+
+/** OTP: a temporary child is never restarted, a transient one only after a crash: such an exit ends it. */
+export function exitIsFinal(spec: ChildSpec | undefined, crash: boolean): boolean {
+  return spec !== undefined && (spec.restart === 'temporary' || (spec.restart === 'transient' && !crash));
+}
+
+/** Whether the exit of significant child `child` shuts the supervisor down; `alive` tells the others' state. */
+export function shutsDown(mode: AutoShutdown | undefined, children: readonly ChildSpec[], child: string, alive: (name: string) => boolean): boolean {
+  if (mode === undefined || mode === 'never') return false;
+  if (mode === 'any_significant') return true;
+  return !children.some((c) => c.significant === true && c.name !== child && alive(c.name));
+}
+
+/** A child is alive unless it stopped or gave up; read from its own snapshot (data in the system, not I/O). */
+function aliveIn(children: Record<string, { getSnapshot(): { context?: unknown } } | undefined>) {
+  return (name: string): boolean => {
+    const c = children[name]?.getSnapshot().context as { lifecycle?: string; status?: string } | undefined;
+    const state = c?.lifecycle ?? c?.status;
+    return state !== undefined && state !== 'STOPPED' && state !== 'ESCALATED';
+  };
+}
+
+function without<T>(record: Record<string, T>, key: string): Record<string, T> {
+  if (!(key in record)) return record;
+  const { [key]: _gone, ...rest } = record;
+  return rest;
+}
+
+/** The context once `child` is forgotten: nothing of it is kept (1,000 members added and removed leave no trace). */
+function forget(c: SupervisorContext, child: string): Partial<SupervisorContext> {
+  return {
+    children: c.children.filter((ch) => ch.name !== child),
+    streak: without(c.streak, child),
+    pendingRestarts: c.pendingRestarts
+      .map((p) => ({ ...p, children: p.children.filter((n) => n !== child) }))
+      .filter((p) => p.children.length > 0),
+  };
+}
+
+function childFact(c: SupervisorContext, event: string, agent: string): TransitionFact {
+  return { kind: 'supervisor', id: c.name, from: c.status, to: c.status, event, agent };
+}
 
 function fact(c: SupervisorContext, to: SupervisorStatus, eventType: string, agent?: string): TransitionFact {
   const init = eventType === 'xstate.init';
@@ -172,6 +246,45 @@ export const supervisorMachine = setup({
       for (const { to, event: e } of plan.sends) enqueue.sendTo(to, e);
       enqueue.assign(plan.changes);
     }),
+    // OTP start_child: the spec joins the end of the start order and its actor is spawned now.
+    startChild: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'START_CHILD') return;
+      const { spec } = event;
+      enqueue.assign({ children: [...context.children, spec] });
+      enqueue.spawnChild('agent', { id: spec.name, systemId: `agent:${spec.name}`, input: spec.input });
+      enqueue.emit({ type: 'transition', fact: childFact(context, 'START_CHILD', spec.name) });
+    }),
+    // OTP delete_child: the (stopped) child's actor and every trace of it go.
+    deleteChild: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'DELETE_CHILD') return;
+      enqueue.stopChild(event.child);
+      enqueue.assign(forget(context, event.child));
+      enqueue.emit({ type: 'transition', fact: childFact(context, 'DELETE_CHILD', event.child) });
+    }),
+    // A child is done for good (its restart type says so). A dynamic temporary child is forgotten at
+    // once (OTP keeps no start parameters for it); a significant one may shut the supervisor down.
+    childDone: enqueueActions(({ context, event, enqueue, self }) => {
+      if (event.type !== 'CHILD_EXIT') return;
+      const spec = specOf(context, event.child);
+      if (!spec) return;
+      let children = context.children;
+      if (spec.kind === 'agent' && spec.dynamic && spec.restart === 'temporary') {
+        const changes = forget(context, event.child);
+        children = changes.children ?? children;
+        enqueue.stopChild(event.child);
+        enqueue.assign(changes);
+        enqueue.emit({ type: 'transition', fact: childFact(context, 'DELETE_CHILD', event.child) });
+      }
+      const alive = aliveIn(self.getSnapshot().children as Record<string, { getSnapshot(): { context?: unknown } }>);
+      if (spec.significant && shutsDown(context.autoShutdown, children, event.child, alive)) {
+        enqueue.raise({ type: 'AUTO_SHUTDOWN', at: event.at, child: event.child });
+      }
+    }),
+    // To its parent, a nested supervisor that shut itself down is a child that exited normally.
+    reportShutdown: enqueueActions(({ context, event, enqueue }) => {
+      if (!context.nested || event.type !== 'AUTO_SHUTDOWN') return;
+      enqueue.sendParent({ type: 'CHILD_EXIT', child: context.name, at: event.at, reason: `auto_shutdown after ${event.child}`, crash: false, rand: 0.5 });
+    }),
     // The earliest restart is due: its children come back in start order.
     restartDue: enqueueActions(({ context, enqueue }) => {
       const [due, ...rest] = context.pendingRestarts;
@@ -182,6 +295,10 @@ export const supervisorMachine = setup({
   },
   guards: {
     exceeds: ({ context, event }) => event.type === 'CHILD_EXIT' && exceedsIntensity(context, event.at),
+    final: ({ context, event }) => event.type === 'CHILD_EXIT' && exitIsFinal(specOf(context, event.child), event.crash),
+    canStartChild: ({ context, event }) =>
+      event.type === 'START_CHILD' && !specOf(context, event.spec.name) && (!context.pool || context.children.length < context.pool.max),
+    knownChild: ({ context, event }) => event.type === 'DELETE_CHILD' && specOf(context, event.child) !== undefined,
     oneForOne: ({ context }) => context.strategy === 'one_for_one',
     oneForAll: ({ context }) => context.strategy === 'one_for_all',
     restForOne: ({ context }) => context.strategy === 'rest_for_one',
@@ -204,12 +321,15 @@ export const supervisorMachine = setup({
   }),
   on: {
     STOP: { target: '.STOPPED', actions: 'stopChildren' },
+    DELETE_CHILD: { guard: 'knownChild', actions: 'deleteChild' },
   },
   states: {
     RUNNING: {
       entry: [{ type: 'enter', params: 'RUNNING' }, { type: 'setStatus', params: 'RUNNING' }],
       on: {
         CHILD_EXIT: [
+          // Not restarted, so not counted toward intensity (OTP): the exit only ends the child.
+          { guard: 'final', actions: 'childDone' },
           {
             guard: 'exceeds',
             target: 'ESCALATED',
@@ -219,6 +339,8 @@ export const supervisorMachine = setup({
           { guard: 'oneForAll', target: '.restarting', actions: { type: 'restart', params: 'one_for_all' } },
           { guard: 'restForOne', target: '.restarting', actions: { type: 'restart', params: 'rest_for_one' } },
         ],
+        START_CHILD: { guard: 'canStartChild', actions: 'startChild' },
+        AUTO_SHUTDOWN: { target: 'STOPPED', actions: ['stopChildren', 'reportShutdown'] },
         HALT: {
           target: 'RESTARTING',
           actions: ['stopChildren', assign(({ event }) => ({ restartAt: event.restartAt, escalatedAt: event.at, pendingRestarts: [] }))],

@@ -67,7 +67,11 @@ export type TaskEvent =
   | ({ type: 'CANCEL'; usage?: UsageTotals } & Actor)
   | { type: 'RESUME' }
   /** a decision for a task restored in FAILED (the process died between the failure and its decision) */
-  | { type: 'DECIDE'; decision: TaskDecision };
+  | { type: 'DECIDE'; decision: TaskDecision }
+  /** its agent was removed: a peer of the same role takes it, no attempt spent */
+  | { type: 'REASSIGN'; agent: string }
+  /** its agent was removed and no peer can take it: a human decides */
+  | { type: 'ABANDON'; error: TaskError };
 
 export type TaskEmitted = { type: 'transition'; fact: TransitionFact } | { type: 'deadline'; attempt: number };
 
@@ -133,6 +137,12 @@ export const taskMachine = setup({
           }
         : {},
     ),
+    reroute: assign(({ context, event }) =>
+      event.type === 'REASSIGN' ? { agent: event.agent, prev: context.status } : {},
+    ),
+    abandon: assign(({ context, event }) =>
+      event.type === 'ABANDON' ? { status: 'ESCALATED' as const, prev: context.status, error: event.error, lastError: event.error } : {},
+    ),
     // A human's retry grants a fresh budget (one attempt unless the event says more).
     renewBudget: assign(({ context, event }) => ({
       status: 'ASSIGNED' as const,
@@ -182,6 +192,9 @@ export const taskMachine = setup({
     ASSIGNED: {
       entry: { type: 'enter', params: 'ASSIGNED' },
       on: {
+        // Re-entered, so the move is recorded and dispatch queues the task for its new agent.
+        REASSIGN: { target: 'ASSIGNED', reenter: true, actions: 'reroute' },
+        ABANDON: { target: 'ESCALATED', actions: 'abandon' },
         // Straight to the right child: no transient step for the common untimed attempt.
         START: [
           { guard: 'startsTimed', target: 'IN_PROGRESS.timed', actions: 'begin' },
@@ -299,7 +312,12 @@ export const taskMachine = setup({
           after: { retryDelay: { target: '#task.ASSIGNED', actions: { type: 'moveTo', params: 'ASSIGNED' } } },
         },
       },
-      on: { RESUME: '.waiting' },
+      on: {
+        RESUME: '.waiting',
+        // Re-entered: recorded, and the wait keeps only its remaining time (retryAt is unchanged).
+        REASSIGN: { target: 'RETRY_WAIT', reenter: true, actions: 'reroute' },
+        ABANDON: { target: 'ESCALATED', actions: 'abandon' },
+      },
     },
     ESCALATED: {
       entry: { type: 'enter', params: 'ESCALATED' },

@@ -2,6 +2,8 @@
 
 export type WardenErrorCode =
   | 'invalid_transition'
+  /** a name already taken, or a pool already at its max */
+  | 'conflict'
   | 'not_found'
   | 'invalid_config'
   | 'invalid_input'

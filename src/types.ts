@@ -27,6 +27,10 @@ export type RestartType = (typeof RESTART_TYPES)[number];
 export const SUPERVISOR_STRATEGIES = ['one_for_one', 'one_for_all', 'rest_for_one'] as const;
 export type SupervisorStrategy = (typeof SUPERVISOR_STRATEGIES)[number];
 
+/** OTP auto_shutdown: whether a supervisor exits once its significant children are done. */
+export const AUTO_SHUTDOWN_MODES = ['never', 'any_significant', 'all_significant'] as const;
+export type AutoShutdown = (typeof AUTO_SHUTDOWN_MODES)[number];
+
 export const SUPERVISOR_STATUSES = ['RUNNING', 'RESTARTING', 'ESCALATED', 'STOPPED'] as const;
 export type SupervisorStatus = (typeof SUPERVISOR_STATUSES)[number];
 

@@ -78,6 +78,7 @@ describe('resolveConfig defaults', () => {
       restart: 'permanent',
       shutdownMs: 5000,
       provider: 'coder',
+      significant: false,
     });
     expect(config.taskTypes).toEqual({
       default: {
@@ -94,6 +95,8 @@ describe('resolveConfig defaults', () => {
       withinMs: 5000,
       backoff: { initialMs: 100, factor: 2, maxMs: 30_000, jitter: 'full' },
       resetBackoffAfterMs: 60_000,
+      autoShutdown: 'never',
+      significant: false,
       children: ['coder'],
     });
     for (const key of ['logger', 'notify', 'classifyError', 'token', 'inspect'] as const) {
@@ -196,6 +199,8 @@ describe('resolveConfig defaults', () => {
       withinMs: 5000,
       backoff: RESTART_BACKOFF_DEFAULTS,
       resetBackoffAfterMs: 60_000,
+      autoShutdown: 'never',
+      significant: false,
       children: ['coder', 'reviewer'],
     } satisfies ResolvedSupervisorConfig);
   });

@@ -7,6 +7,7 @@ import type { BackoffOptions } from '../types.ts';
 import {
   AGENT_DEFAULTS,
   BREAKER_DEFAULTS,
+  DEFAULT_POOL_MAX,
   DEFAULT_RECOVERY,
   DEFAULT_TASK_TYPE,
   MAX_TIMEOUT_FACTOR,
@@ -18,6 +19,7 @@ import {
   TASK_TYPE_DEFAULTS,
   WARDEN_DEFAULTS,
   type AgentConfig,
+  type PoolConfig,
   type RecoveryStrategyConfig,
   type ResolvedAgentConfig,
   type ResolvedConfig,
@@ -26,6 +28,7 @@ import {
   type SupervisorConfig,
   type TaskTypeConfig,
 } from './types.ts';
+import { isPoolChild } from './significance.ts';
 import { TOP_LEVEL_KEYS, configSchema, isRecord, unknownOptionMessage, type Child, type SchemaContext } from './schemas.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -79,7 +82,7 @@ function resolveBackoff(given: Partial<BackoffOptions> | undefined, defaults: Re
   return { ...defaults, ...defined(given ?? {}) };
 }
 
-function resolveAgent(name: string, agent: AgentConfig): ResolvedAgentConfig {
+export function resolveAgent(name: string, agent: AgentConfig): ResolvedAgentConfig {
   const given = defined(agent);
   const timeoutMs = given.timeoutMs ?? AGENT_DEFAULTS.timeoutMs;
   const breaker = defined(given.breaker ?? {});
@@ -107,20 +110,33 @@ function resolveTaskType(name: string, taskType: TaskTypeConfig): ResolvedTaskTy
   };
 }
 
-function resolveSupervisor(name: string, supervisor: SupervisorConfig, children: readonly Child[]): ResolvedSupervisorConfig {
+function resolveSupervisor(name: string, supervisor: SupervisorConfig & { significant?: boolean }, children: readonly Child[]): ResolvedSupervisorConfig {
   const { children: _children, ...given } = defined(supervisor);
   return {
     ...SUPERVISOR_DEFAULTS,
     ...given,
     name,
     backoff: resolveBackoff(given.backoff, RESTART_BACKOFF_DEFAULTS),
-    children: children.map((c) => (typeof c === 'string' ? c : resolveSupervisor(c.name, c, c.children ?? []))),
+    children: children.map((c) => {
+      if (typeof c === 'string') return c;
+      if (isPoolChild(c)) return resolvePool(c);
+      return resolveSupervisor(c.name, c, c.children ?? []);
+    }),
+  };
+}
+
+/** A pool is a one_for_one supervisor whose children all come from one agent spec (simple_one_for_one). */
+function resolvePool(p: PoolConfig): ResolvedSupervisorConfig {
+  const { pool, ...rest } = p;
+  return {
+    ...resolveSupervisor(p.name, { ...rest, strategy: 'one_for_one' }, []),
+    pool: { agent: resolveAgent(p.name, pool.agent), max: pool.max ?? DEFAULT_POOL_MAX },
   };
 }
 
 /** The agent names a tree lists, depth first. */
 function listedAgents(children: readonly Child[]): string[] {
-  return children.flatMap((c) => (typeof c === 'string' ? [c] : listedAgents(c.children ?? [])));
+  return children.flatMap((c) => (typeof c === 'string' ? [c] : isPoolChild(c) ? [] : listedAgents(c.children ?? [])));
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Alert, BackoffOptions, BreakerOptions, Budget, ProviderLimits, Tas
 import {
   AGENT_DEFAULTS,
   AGENT_NAME_PATTERN,
+  AUTO_SHUTDOWN_MODES,
   DURABILITY_MODES,
   JITTER_MODES,
   MAX_TIMER_MS,
@@ -17,6 +18,7 @@ import {
   TASK_BACKOFF_DEFAULTS,
   type AgentConfig,
   type NestedSupervisorConfig,
+  type PoolConfig,
   type RecoveryStrategyConfig,
   type RunFn,
   type ShutdownSetting,
@@ -25,12 +27,13 @@ import {
   type TaskTypeConfig,
   type WardenConfig,
 } from './types.ts';
+import { checkSignificance, isPoolChild } from './significance.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Field schemas, each with a plain-English message
 // ---------------------------------------------------------------------------------------------------
 
-export type Child = string | NestedSupervisorConfig;
+export type Child = string | NestedSupervisorConfig | PoolConfig;
 
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -199,7 +202,9 @@ function agentRef(ctx: SchemaContext, self?: string): z.ZodType<string> {
   });
 }
 
-function agentSchema(name: string, ctx: SchemaContext): z.ZodType<AgentConfig> {
+const bool = () => z.custom<boolean>((v) => typeof v === 'boolean', { error: 'must be true or false' });
+
+export function agentSchema(name: string, ctx: SchemaContext): z.ZodType<AgentConfig> {
   return strict({
     run: fn<RunFn>().optional(),
     role: nonEmptyString().optional(),
@@ -209,13 +214,14 @@ function agentSchema(name: string, ctx: SchemaContext): z.ZodType<AgentConfig> {
     heartbeatTimeoutMs: positiveNumber(MAX_TIMER_MS).optional(),
     breaker: breakerSchema.optional(),
     fallback: agentRef(ctx, name).optional(),
-    start: fn<(signal: AbortSignal) => unknown>().optional(),
-    stop: fn<() => unknown>().optional(),
+    start: fn<(signal: AbortSignal, info: { name: string }) => unknown>().optional(),
+    stop: fn<(info: { name: string }) => unknown>().optional(),
     restart: oneOf(RESTART_TYPES).optional(),
     shutdownMs: shutdownSchema.optional(),
     provider: z.custom<string>((v) => typeof v === 'string' && AGENT_NAME_PATTERN.test(v), {
       error: 'must be a provider name of 1 to 64 letters, digits, "_", "." or "-"',
     }).optional(),
+    significant: bool().optional(),
   }).superRefine((a, issues) => {
     const timeoutMs = a.timeoutMs ?? AGENT_DEFAULTS.timeoutMs;
     if (a.maxTimeoutMs !== undefined && a.maxTimeoutMs < timeoutMs) {
@@ -272,6 +278,7 @@ function supervisorSchema(raw: unknown, ctx: SchemaContext, nested: boolean): z.
   if (Array.isArray(rawChildren)) {
     const items = rawChildren.map((c: unknown): z.ZodType<Child> => {
       if (typeof c === 'string') return agentRef(ctx);
+      if (isRecord(c) && 'pool' in c) return poolSchema(c, ctx).pipe(z.custom<PoolConfig>());
       if (isRecord(c)) return supervisorSchema(c, ctx, true).pipe(z.custom<NestedSupervisorConfig>());
       return z.custom<Child>(() => false, {
         error: 'must be an agent name or a nested supervisor ({ name, children, ... })',
@@ -287,6 +294,7 @@ function supervisorSchema(raw: unknown, ctx: SchemaContext, nested: boolean): z.
     withinMs: positiveNumber().optional(),
     backoff: restartBackoffSchema.optional(),
     resetBackoffAfterMs: nonNegativeNumber().optional(),
+    autoShutdown: oneOf(AUTO_SHUTDOWN_MODES).optional(),
   };
   if (!nested) return strict({ ...common, children: children.optional() });
   return strict({
@@ -294,7 +302,28 @@ function supervisorSchema(raw: unknown, ctx: SchemaContext, nested: boolean): z.
       error: 'must be a supervisor name of 1 to 64 letters, digits, "_", "." or "-"',
     }),
     ...common,
+    significant: bool().optional(),
     children: children.refine((c) => c.length > 0, { error: 'must list at least one child' }),
+  });
+}
+
+const supervisorName = () =>
+  z.custom<string>((v) => typeof v === 'string' && AGENT_NAME_PATTERN.test(v), {
+    error: 'must be a supervisor name of 1 to 64 letters, digits, "_", "." or "-"',
+  });
+
+/** A pool: `{ name, pool: { agent, max } }` plus the restart settings of its one_for_one supervisor. */
+function poolSchema(raw: Record<string, unknown>, ctx: SchemaContext): z.ZodType<PoolConfig> {
+  const name = typeof raw['name'] === 'string' ? raw['name'] : '';
+  return strict({
+    name: supervisorName(),
+    pool: strict({ agent: agentSchema(name, ctx), max: positiveInt().optional() }, 'must be { agent, max? }: the members\' agent spec and their limit'),
+    maxRestarts: nonNegativeInt().optional(),
+    withinMs: positiveNumber().optional(),
+    backoff: restartBackoffSchema.optional(),
+    resetBackoffAfterMs: nonNegativeNumber().optional(),
+    autoShutdown: oneOf(AUTO_SHUTDOWN_MODES).optional(),
+    significant: bool().optional(),
   });
 }
 
@@ -319,7 +348,7 @@ function checkTree(root: SupervisorConfig, ctx: SchemaContext, issues: z.Refinem
         issues.addIssue({ code: 'custom', path: [...path, i, 'name'], message: `"${child.name}" ${what}` });
       }
       supervisorsSeen.add(child.name);
-      walk(child.children ?? [], [...path, i, 'children']);
+      if (!isPoolChild(child)) walk(child.children ?? [], [...path, i, 'children']);
     });
   };
   walk(root.children ?? [], ['supervisor', 'children']);
@@ -399,5 +428,6 @@ export function configSchema(raw: Record<string, unknown>, ctx: SchemaContext): 
     for (const name of Object.keys(config.providers ?? {})) {
       if (!used.has(name)) issues.addIssue({ code: 'custom', path: ['providers', name], message: `names no agent's provider (known: ${[...used].join(', ')})` });
     }
+    checkSignificance(config.agents, config.supervisor, issues);
   });
 }

@@ -2,8 +2,8 @@
 // resolveConfig() (./resolve.ts) hands the runtime once every default is filled in.
 
 import type { Logger } from 'pino';
-import type { Alert, BackoffOptions, BreakerOptions, Budget, Durability, ProviderLimits, RestartType, SupervisorStrategy, TaskError } from '../types.ts';
-import { DURABILITY_MODES, RESTART_TYPES, SUPERVISOR_STRATEGIES } from '../types.ts';
+import type { Alert, AutoShutdown, BackoffOptions, BreakerOptions, Budget, Durability, ProviderLimits, RestartType, SupervisorStrategy, TaskError } from '../types.ts';
+import { AUTO_SHUTDOWN_MODES, DURABILITY_MODES, RESTART_TYPES, SUPERVISOR_STRATEGIES } from '../types.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // What the caller passes
@@ -69,9 +69,10 @@ export interface AgentConfig {
   breaker?: Partial<BreakerOptions>;
   /** Another configured agent that takes this agent's failing tasks (the `fallback` strategy). */
   fallback?: string;
-  /** Starts a long-lived resource; may return an {@link AgentHandle}. A rejection is a crash. */
-  start?: (signal: AbortSignal) => unknown | Promise<unknown>;
-  stop?: () => unknown | Promise<unknown>;
+  /** Starts a long-lived resource; may return an {@link AgentHandle}. A rejection is a crash.
+   * `info.name` tells which agent it is (a pool's members share one spec). */
+  start?: (signal: AbortSignal, info: { name: string }) => unknown | Promise<unknown>;
+  stop?: (info: { name: string }) => unknown | Promise<unknown>;
   /** OTP restart type: restart always, only after a crash, or never.
    * @defaultValue 'permanent' */
   restart?: RestartType;
@@ -82,6 +83,10 @@ export interface AgentConfig {
   /** How long `stop` may take before the agent is abandoned, in ms, or 'brutal_kill' / 'infinity'.
    * @defaultValue 5000 */
   shutdownMs?: ShutdownSetting;
+  /** OTP significant child: its own exit counts toward its supervisor's `autoShutdown`. Only with
+   * `restart: 'transient' | 'temporary'`, under a supervisor whose autoShutdown is not 'never'.
+   * @defaultValue false */
+  significant?: boolean;
 }
 
 export interface TaskTypeConfig {
@@ -119,10 +124,36 @@ export interface SupervisorConfig {
   /** Agent names and nested supervisors, started in order and stopped in reverse order. Each agent
    * appears at most once in the whole tree; agents the root's list leaves out are appended to it.
    * @defaultValue all agents in declaration order (root only; a nested supervisor must list its children) */
-  children?: Array<string | NestedSupervisorConfig>;
+  children?: Array<string | NestedSupervisorConfig | PoolConfig>;
+  /** OTP auto_shutdown: stop this supervisor (and its children) once any / all of its significant
+   * children ended by themselves; a nested one then counts as a child that exited normally.
+   * @defaultValue 'never' */
+  autoShutdown?: AutoShutdown;
 }
 
-export type NestedSupervisorConfig = SupervisorConfig & { name: string };
+export type NestedSupervisorConfig = SupervisorConfig & {
+  name: string;
+  /** its own auto shutdown counts toward its parent's autoShutdown. @defaultValue false */
+  significant?: boolean;
+};
+
+/** A pool (OTP simple_one_for_one): members added at run time with `addAgent(name, { pool })`, all
+ * running the pool's agent spec; restarted one for one, the pool's intensity counting them together. */
+export interface PoolConfig {
+  name: string;
+  pool: {
+    /** the members' spec: run, role, defaults (a member may override the declarative limits) */
+    agent: AgentConfig;
+    /** members at most; a positive integer. @defaultValue 1000 */
+    max?: number;
+  };
+  maxRestarts?: number;
+  withinMs?: number;
+  backoff?: Partial<BackoffOptions>;
+  resetBackoffAfterMs?: number;
+  autoShutdown?: AutoShutdown;
+  significant?: boolean;
+}
 
 /** A custom recovery strategy; its `name` becomes usable in `taskTypes.*.recovery`. */
 export interface RecoveryStrategyConfig {
@@ -201,11 +232,12 @@ export interface ResolvedAgentConfig {
   heartbeatTimeoutMs?: number;
   breaker: BreakerOptions;
   fallback?: string;
-  start?: (signal: AbortSignal) => unknown | Promise<unknown>;
-  stop?: () => unknown | Promise<unknown>;
+  start?: (signal: AbortSignal, info: { name: string }) => unknown | Promise<unknown>;
+  stop?: (info: { name: string }) => unknown | Promise<unknown>;
   restart: RestartType;
   shutdownMs: ShutdownSetting;
   provider: string;
+  significant: boolean;
 }
 
 export interface ResolvedTaskTypeConfig {
@@ -225,8 +257,12 @@ export interface ResolvedSupervisorConfig {
   withinMs: number;
   backoff: BackoffOptions;
   resetBackoffAfterMs: number;
-  /** Agent names and nested supervisors, in start order. */
+  /** Agent names and nested supervisors (pools too), in start order. */
   children: Array<string | ResolvedSupervisorConfig>;
+  autoShutdown: AutoShutdown;
+  significant: boolean;
+  /** set for a pool: its members' spec (named after the pool) and their limit */
+  pool?: { agent: ResolvedAgentConfig; max: number };
 }
 
 export interface ResolvedConfig {
@@ -269,7 +305,9 @@ export const ROOT_SUPERVISOR_NAME = 'root';
 /** The longest delay a Node.js timer supports; longer ones fire at once. */
 export const MAX_TIMER_MS = 2_147_483_647;
 
-export { SUPERVISOR_STRATEGIES, RESTART_TYPES, DURABILITY_MODES };
+export { SUPERVISOR_STRATEGIES, RESTART_TYPES, DURABILITY_MODES, AUTO_SHUTDOWN_MODES };
+/** A pool's `max` when the config gives none. */
+export const DEFAULT_POOL_MAX = 1_000;
 export const JITTER_MODES: readonly BackoffOptions['jitter'][] = ['none', 'full', 'equal', 'decorrelated'];
 
 export const DEFAULT_RECOVERY: readonly string[] = Object.freeze(['retry', 'reassign', 'fallback', 'escalate']);
@@ -301,14 +339,14 @@ export const RESTART_BACKOFF_DEFAULTS: Readonly<BackoffOptions> = Object.freeze(
 /** `maxTimeoutMs` defaults to this many times `timeoutMs`. */
 export const MAX_TIMEOUT_FACTOR = 10;
 
-export const AGENT_DEFAULTS: Readonly<Pick<ResolvedAgentConfig, 'concurrency' | 'timeoutMs' | 'restart' | 'shutdownMs'>> =
-  Object.freeze({ concurrency: 4, timeoutMs: 30_000, restart: 'permanent', shutdownMs: 5_000 });
+export const AGENT_DEFAULTS: Readonly<Pick<ResolvedAgentConfig, 'concurrency' | 'timeoutMs' | 'restart' | 'shutdownMs' | 'significant'>> =
+  Object.freeze({ concurrency: 4, timeoutMs: 30_000, restart: 'permanent', shutdownMs: 5_000, significant: false });
 
 export const TASK_TYPE_DEFAULTS: Readonly<Pick<ResolvedTaskTypeConfig, 'maxRetries'>> = Object.freeze({ maxRetries: 1 });
 
 export const SUPERVISOR_DEFAULTS: Readonly<
-  Pick<ResolvedSupervisorConfig, 'strategy' | 'maxRestarts' | 'withinMs' | 'resetBackoffAfterMs'>
-> = Object.freeze({ strategy: 'one_for_one', maxRestarts: 3, withinMs: 5_000, resetBackoffAfterMs: 60_000 });
+  Pick<ResolvedSupervisorConfig, 'strategy' | 'maxRestarts' | 'withinMs' | 'resetBackoffAfterMs' | 'autoShutdown' | 'significant'>
+> = Object.freeze({ strategy: 'one_for_one', maxRestarts: 3, withinMs: 5_000, resetBackoffAfterMs: 60_000, autoShutdown: 'never', significant: false });
 
 export const WARDEN_DEFAULTS: Readonly<
   Pick<

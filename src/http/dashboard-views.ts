@@ -42,15 +42,20 @@ function renderAgents(h) {
 }
 function treeOf(sups, agents) {
   var byName = {}; agents.forEach(function (a) { byName[a.name] = a; });
-  function node(n) {
+  // Children added while running (addAgent, pool members) are marked "dynamic"; a supervisor shows its counts.
+  function node(n, parent) {
     if (typeof n === 'string') {
       var a = byName[n];
-      return el('li', null, [el('strong', { text: n }), ' ', a ? pill(a.lifecycle) : '', a && a.circuit !== 'CLOSED' ? ' ' : '', a && a.circuit !== 'CLOSED' ? pill('circuit ' + a.circuit, a.circuit) : '']);
+      var dyn = parent && (parent.dynamic || []).indexOf(n) >= 0;
+      return el('li', null, [el('strong', { text: n }), ' ', dyn ? el('span', { 'class': 'muted', text: 'dynamic ' }) : '', a ? pill(a.lifecycle) : '',
+        a && a.circuit !== 'CLOSED' ? ' ' : '', a && a.circuit !== 'CLOSED' ? pill('circuit ' + a.circuit, a.circuit) : '']);
     }
-    return el('li', null, [el('strong', { text: n.name }), ' ', el('span', { 'class': 'muted', text: n.strategy + ' · ' + n.restarts + ' restarts ' }), pill(n.status),
-      el('ul', null, (n.children || []).map(node))]);
+    var c = n.counts ? ' · ' + n.counts.active + '/' + n.counts.specs + ' active' : '';
+    var pool = n.pool ? ' · pool max ' + n.pool.max : '';
+    return el('li', null, [el('strong', { text: n.name }), ' ', el('span', { 'class': 'muted', text: n.strategy + ' · ' + n.restarts + ' restarts' + c + pool + ' ' }), pill(n.status),
+      el('ul', null, (n.children || []).map(function (ch) { return node(ch, n); }))]);
   }
-  return sups.length ? el('ul', { 'class': 'tree' }, sups.map(node)) : el('p', { 'class': 'muted', text: 'no supervisors' });
+  return sups.length ? el('ul', { 'class': 'tree' }, sups.map(function (n) { return node(n, null); })) : el('p', { 'class': 'muted', text: 'no supervisors' });
 }
 function flatSupervisors(list, out) {
   (list || []).forEach(function (n) { if (typeof n !== 'string') { out.push(n); flatSupervisors(n.children, out); } });

@@ -40,6 +40,7 @@ export function isHttpError(err: unknown): err is HttpError {
 
 const STATUS_BY_CODE: Partial<Record<WardenErrorCode, ContentfulStatusCode>> = {
   invalid_transition: 409,
+  conflict: 409,
   not_found: 404,
   invalid_input: 400,
   invalid_config: 400,

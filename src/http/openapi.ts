@@ -4,9 +4,10 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import { submitSchema } from '../api.ts';
+import { addAgentBody } from './agent-body.ts';
 import { actionBody, alertsQuery, eventsQuery, failureBody, listQuery, outputBody, retryBody } from './validate.ts';
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'delete';
 type ZodObj = z.ZodObject<z.ZodRawShape>;
 
 interface Route {
@@ -47,6 +48,8 @@ export const ROUTES: Route[] = [
   { method: 'get', path: '/api/whoami', summary: "the caller's token name and role: { name, role }", auth: true, ok: { status: 200, description: '{ name, role }' } },
   { method: 'get', path: '/api/agents', summary: 'every agent', auth: true, ok: { status: 200, description: 'agents' } },
   { method: 'get', path: '/api/agents/:name', summary: 'one agent', auth: true, ok: { status: 200, description: 'the agent' }, errors: [404] },
+  { method: 'post', path: '/api/agents', summary: 'add an agent while running (admin): a pool member ({ name, pool }) or an external-executor agent under a supervisor', auth: true, body: addAgentBody, ok: { status: 201, description: 'the new agent' }, errors: [404, 409, 413, 415] },
+  { method: 'delete', path: '/api/agents/:name', summary: 'remove a stopped agent that was added while running (admin)', auth: true, ok: { status: 200, description: '{ name, removed: true }' }, errors: [404, 409] },
   agentCmd('restart'),
   agentCmd('stop'),
   agentCmd('start'),

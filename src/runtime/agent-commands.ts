@@ -1,17 +1,16 @@
 // What operators see and do to agents, breakers and supervisors: views, breaker reset, and an agent's
 // restart / stop / start through its machine (refused when its lifecycle does not take the event).
 import type { AgentEvent } from '../../machines/agent.ts';
-import type { ResolvedSupervisorConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import type { AgentView } from '../types.ts';
 import { mustAgent, mustRun, type Core } from './core.ts';
 import { actorFrom } from './human.ts';
-import { agentView, breakerView, supervisorView, type SupervisorView } from './views.ts';
+import { agentView, breakerView, supervisorTree } from './views.ts';
 import type { Warden } from './warden-api.ts';
 
 export type AgentCommands = Pick<
   Warden,
-  'breakers' | 'resetBreaker' | 'agents' | 'agent' | 'restartAgent' | 'stopAgent' | 'startAgent' | 'supervisors'
+  'breakers' | 'resetBreaker' | 'agents' | 'agent' | 'restartAgent' | 'stopAgent' | 'startAgent' | 'supervisors' | 'addAgent' | 'removeAgent'
 >;
 
 export function agentCommands(core: Core): AgentCommands {
@@ -31,13 +30,6 @@ export function agentCommands(core: Core): AgentCommands {
     return agentView(name, slot);
   }
 
-  function supervisorTree(s: ResolvedSupervisorConfig): SupervisorView | undefined {
-    const c = core.supervisor?.contextOf(s.name);
-    if (!c) return undefined;
-    const children = s.children.map((ch) => (typeof ch === 'string' ? ch : (supervisorTree(ch) ?? ch.name)));
-    return supervisorView(c, children);
-  }
-
   return {
     breakers() {
       const at = now();
@@ -54,12 +46,31 @@ export function agentCommands(core: Core): AgentCommands {
     agents: () => [...agents].map(([name, slot]) => agentView(name, slot)),
     agent: (name) => agentView(name, mustAgent(core, name)),
     restartAgent: (name, o) => agentCommand(name, 'restart', (at) => ({ type: 'RESTART', at, restartAt: at, ...actorFrom(o) })),
-    stopAgent: (name, o) => agentCommand(name, 'stop', (at) => ({ type: 'STOP', at, ...actorFrom(o) })),
+    stopAgent(name, o) {
+      const view = agentCommand(name, 'stop', (at) => ({ type: 'STOP', at, ...actorFrom(o) }));
+      core.dynamic.stopped(name);
+      return view;
+    },
     startAgent: (name, o) => agentCommand(name, 'start', (at) => ({ type: 'START', at, ...actorFrom(o) })),
 
     supervisors() {
-      const root = supervisorTree(core.config.supervisor);
+      const root = supervisorTree(core.config.supervisor.name, (name) => core.supervisor?.contextOf(name), (a) => agents.get(a)?.ref.getSnapshot().context.lifecycle);
       return root ? [root] : [];
+    },
+
+    async addAgent(name, def, o) {
+      mustRun(core);
+      const { slot, fresh } = core.dynamic.add(name, def, o);
+      // Its first start, as warden.start() makes the configured ones' (a restart comes from the records).
+      if (fresh) await core.hooks.start(name);
+      await core.persistence?.durable();
+      return agentView(name, slot);
+    },
+
+    async removeAgent(name) {
+      mustRun(core);
+      core.dynamic.remove(name);
+      await core.persistence?.durable();
     },
   };
 }

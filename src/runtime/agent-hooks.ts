@@ -14,6 +14,8 @@ export interface AgentHooks {
   onRecord(record: TransitionRecord): void;
   /** stops every agent's resource, in reverse start order; nothing starts afterwards */
   stopAll(order: readonly string[]): Promise<void>;
+  /** drops what is kept of a removed agent (its last incarnation) */
+  forget(name: string): void;
 }
 
 interface Incarnation {
@@ -24,6 +26,8 @@ interface Incarnation {
   stopping?: Promise<void>;
   /** the handle start() returned, once it has (a stop that came first still calls stop() on it) */
   started: boolean;
+  /** the config it started with: a removed agent's resource is still stopped by its own stop() */
+  cfg: AgentSlot['cfg'];
 }
 
 const DOWN = new Set(['STOPPED', 'RESTARTING', 'ESCALATED']);
@@ -59,7 +63,7 @@ export function createAgentHooks(deps: {
     // A resource is never started while its previous incarnation is still stopping.
     await lives.get(name)?.stopping;
     if (closed) return;
-    const life: Incarnation = { controller: new AbortController(), ended: false, started: false };
+    const life: Incarnation = { controller: new AbortController(), ended: false, started: false, cfg: slot.cfg };
     lives.set(name, life);
     const hook = slot.cfg.start;
     if (!hook) {
@@ -68,11 +72,11 @@ export function createAgentHooks(deps: {
       return;
     }
     try {
-      const handle = await hook(life.controller.signal);
+      const handle = await hook(life.controller.signal, { name });
       life.started = true;
       // Stopped while start() was pending: the resource came up after all, so it gets its stop() now.
       if (life.ended) {
-        if (lives.get(name) === life && !life.stopping) life.stopping = shutdownOf(name);
+        if (lives.get(name) === life && !life.stopping) life.stopping = shutdownOf(name, life);
         return;
       }
       slot.ref.send({ type: 'STARTED', at: now() });
@@ -100,7 +104,7 @@ export function createAgentHooks(deps: {
 
   /** Calls stop() on a halted incarnation's resource; a start() still pending calls it when it resolves. */
   function release(name: string, life: Incarnation | undefined): Promise<void> {
-    if (life?.started && !life.stopping) life.stopping = shutdownOf(name);
+    if (life?.started && !life.stopping) life.stopping = shutdownOf(name, life);
     return life?.stopping ?? lives.get(name)?.stopping ?? Promise.resolve();
   }
 
@@ -108,14 +112,14 @@ export function createAgentHooks(deps: {
     return release(name, halt(name));
   }
 
-  function shutdownOf(name: string): Promise<void> {
-    const cfg = agents.get(name)?.cfg;
+  function shutdownOf(name: string, life: Incarnation): Promise<void> {
+    const cfg = life.cfg;
     return cfg?.stop ? shutdown(name, cfg.stop, cfg.shutdownMs) : Promise.resolve();
   }
 
   /** OTP shutdown: wait for stop() up to shutdownMs, not at all ('brutal_kill'), or as long as it takes ('infinity'). */
-  async function shutdown(name: string, hook: () => unknown, mode: number | 'brutal_kill' | 'infinity'): Promise<void> {
-    const call = (async () => hook())().catch((err: unknown) =>
+  async function shutdown(name: string, hook: (info: { name: string }) => unknown, mode: number | 'brutal_kill' | 'infinity'): Promise<void> {
+    const call = (async () => hook({ name }))().catch((err: unknown) =>
       logger.warn({ agent: name, errName: err instanceof Error ? err.name : typeof err }, 'agent stop failed'),
     );
     if (mode === 'brutal_kill') return;
@@ -145,6 +149,9 @@ export function createAgentHooks(deps: {
           sequence(() => release(r.id, life));
         }
       }
+    },
+    forget(name) {
+      lives.delete(name);
     },
     async stopAll(order) {
       closed = true;

@@ -2,7 +2,7 @@
 // checks every command makes before it acts.
 import type { Logger } from 'pino';
 import type { InspectionEvent, Observer } from 'xstate';
-import type { ResolvedConfig } from '../config.ts';
+import type { ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import type { RecoveryStrategy } from '../policy/recovery.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
@@ -10,6 +10,7 @@ import { TERMINAL_STATUSES, type Clock, type TaskStatus, type UsageTotals } from
 import type { AgentHooks } from './agent-hooks.ts';
 import type { AlertBook } from './alerts.ts';
 import type { AgentSlot } from './agent-slot.ts';
+import type { DynamicChildren } from './dynamic.ts';
 import type { Engine } from './engine.ts';
 import type { Decide } from './failure-decision.ts';
 import type { Persistence } from './persistence.ts';
@@ -37,8 +38,11 @@ export interface Core {
   readonly bus: RecordBus;
   readonly tasks: TaskTable;
   readonly agents: Map<string, AgentSlot>;
-  /** agents under the supervisor tree, in start order */
-  readonly order: readonly string[];
+  /** agents under the supervisor tree in start order, dynamic children included */
+  order(): readonly string[];
+  /** every supervisor's config by name */
+  readonly supervisorsByName: ReadonlyMap<string, ResolvedSupervisorConfig>;
+  readonly dynamic: DynamicChildren;
   readonly alerts: AlertBook;
   readonly archive: ArchiveIndex;
   readonly replay: Replay;

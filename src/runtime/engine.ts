@@ -32,6 +32,8 @@ export interface EngineDeps {
   decide: Decide;
   /** the providers' gates and buckets: no agent of a closed provider is called */
   gates: ProviderGates;
+  /** a task assigned to an agent that does not exist (removed, or gone from the config) */
+  orphan?(entry: TaskEntry): void;
 }
 
 export interface Engine {
@@ -259,7 +261,7 @@ export function createEngine(deps: EngineDeps): Engine {
   return {
     enqueue(entry) {
       const slot = agents.get(entry.context.agent);
-      if (!slot) return;
+      if (!slot) return deps.orphan?.(entry);
       slot.queue.push(entry.id);
       pump(slot.cfg.name);
       if (entry.context.status === 'ASSIGNED' && !attempts.has(entry.id)) hibernateLater(entry);

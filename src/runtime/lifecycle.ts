@@ -4,6 +4,7 @@ import { emptyState, type PersistedState } from '../store/state.ts';
 import { abortAttempt } from './attempt.ts';
 import { sleep } from './clock.ts';
 import { live, type Core } from './core.ts';
+import { restoreChildren, type RestoredChildren } from './dynamic-specs.ts';
 import { openPersistence, resumeTasks } from './restore.ts';
 import { createSupervisorActor } from './supervision.ts';
 
@@ -13,20 +14,24 @@ export async function startWarden(core: Core): Promise<void> {
   core.startedAt = core.clock.now();
   try {
     const restored = await restore(core);
+    const children = restoredChildren(core, restored);
     const created = createSupervisorActor({
       config: core.config,
       clock: core.clock,
       inspect: core.inspect,
       publish: (fact) => core.bus.publish(fact),
       restored: core.persist ? { agents: restored.agents, supervisors: restored.supervisors } : undefined,
+      dynamic: (sup) => children?.bySupervisor.get(sup) ?? [],
+      cfgOf: (name) => children?.cfgs.get(name),
     });
     core.supervisor = created;
+    if (children) core.dynamic.adopt(children);
     for (const [name, slot] of created.slots) core.agents.set(name, slot);
     core.gates.start(core.persist ? restored.providers : undefined);
     // Restored timers are not armed: RESUME arms an OPEN circuit's remaining time (a no-op elsewhere).
     if (core.persist) for (const slot of core.agents.values()) slot.ref.send({ type: 'RESUME' });
     // Children start in order: each start() settles before the next begins.
-    for (const name of core.order) {
+    for (const name of core.order()) {
       if (core.agents.get(name)?.ref.getSnapshot().context.lifecycle === 'STARTING') await core.hooks.start(name);
     }
     core.state = 'running';
@@ -58,6 +63,14 @@ async function restore(core: Core): Promise<PersistedState> {
   return opened.restored;
 }
 
+/** The last process's dynamic children, and a WARNING for each agent of the saved state that is no more. */
+function restoredChildren(core: Core, restored: PersistedState): RestoredChildren | undefined {
+  if (!core.persist) return undefined;
+  const children = restoreChildren(core.config, core.supervisorsByName, restored.supervisors, restored.agents);
+  for (const p of children.problems) core.alerts.raise('WARNING', 'supervisor', p);
+  return children;
+}
+
 /** A warden that never started (or whose start failed) has nothing to take down: it only becomes stopped. */
 export async function stopWarden(core: Core): Promise<void> {
   if (core.state === 'idle' || core.state === 'stopped') {
@@ -75,10 +88,11 @@ export async function stopWarden(core: Core): Promise<void> {
       if (attempt) abortAttempt(attempt, new DOMException('warden stopping', 'AbortError'));
     }
   }
+  const stopOrder = core.order();
   core.supervisor?.actor.stop();
   core.gates.stop();
   core.tracing.close();
-  await core.hooks.stopAll(core.order);
+  await core.hooks.stopAll(stopOrder);
   try {
     await core.persistence?.close();
   } catch (err) {

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { AgentContext } from '../../machines/agent.ts';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
-import type { Store } from '../store/contract.ts';
+import type { Store, StoreEntry } from '../store/contract.ts';
 import type { AgentState, PersistedState, PersistedTask, ProviderState, SupervisorState, TaskPatch } from '../store/state.ts';
 import { SCHEMA_VERSION } from '../store/state.ts';
 import type { ArchiveGeneration } from '../store/archive-index.ts';
@@ -115,7 +115,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
         if (p) store.append({ r, provider: p });
       } else {
         const sup = deps.supervisor(r.id);
-        if (sup) store.append({ r, sup: supervisorState(sup) });
+        if (sup) store.append(supervisorLine(r, sup));
       }
       written();
     },
@@ -203,6 +203,19 @@ export function agentState(c: AgentContext): AgentState {
   };
 }
 
-export function supervisorState(c: SupervisorContext): SupervisorState {
-  return { status: c.status, restartTimes: c.restartTimes, streak: c.streak, escalatedAt: c.escalatedAt };
+/** The whole state, dynamic children included (for a snapshot; a journal line carries only the change). */
+export function supervisorState(c: SupervisorContext, withChildren = true): SupervisorState {
+  const s: SupervisorState = { status: c.status, restartTimes: c.restartTimes, streak: c.streak, escalatedAt: c.escalatedAt };
+  if (!withChildren) return s;
+  const dynamic = c.children.flatMap((ch) => (ch.kind === 'agent' && ch.dynamic ? [{ name: ch.name, ...ch.dynamic }] : []));
+  if (dynamic.length > 0) s.dynamic = dynamic;
+  return s;
+}
+
+// Adding the 1,000th pool member writes one spec, not a thousand.
+function supervisorLine(r: TransitionRecord, c: SupervisorContext): StoreEntry {
+  const sup = supervisorState(c, false);
+  const spec = r.event === 'START_CHILD' ? c.children.find((ch) => ch.name === r.agent) : undefined;
+  if (spec?.kind !== 'agent' || !spec.dynamic) return { r, sup };
+  return { r, sup, child: { name: spec.name, ...spec.dynamic } };
 }

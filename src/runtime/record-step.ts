@@ -29,6 +29,7 @@ export function createRecordStep(core: Core): (r: TransitionRecord) => void {
     core.replay.remember(r);
     core.alerts.fromRecord(r);
     core.hooks.onRecord(r);
+    core.dynamic.onRecord(r);
     core.tracing.onRecord(r);
   };
 }

@@ -76,7 +76,9 @@ export function resumeTasks(d: {
 }): void {
   for (const entry of [...d.tasks.all()]) {
     const c = entry.context;
-    const external = !d.agents.get(c.agent)?.cfg.run;
+    // An agent that no longer exists adopts nothing: its attempt failed with the process, like any other.
+    const slot = d.agents.get(c.agent);
+    const external = slot !== undefined && !slot.cfg.run;
     if (c.status === 'PENDING') d.live(entry)?.send({ type: 'ASSIGN' });
     else if (c.status === 'ASSIGNED') d.engine.enqueue(entry);
     else if (c.status === 'RETRY_WAIT') d.live(entry)?.send({ type: 'RESUME' });

@@ -48,7 +48,8 @@ export interface ParsedSubmit {
   budget?: Budget;
 }
 
-export function parseSubmit(req: unknown, config: ResolvedConfig): ParsedSubmit {
+/** `agents`: the agents that exist now (dynamic ones included); default the configured ones. */
+export function parseSubmit(req: unknown, config: ResolvedConfig, agents: ReadonlyMap<string, unknown> = new Map(Object.entries(config.agents))): ParsedSubmit {
   const parsed = submitSchema.safeParse(req, { error: inputMessage });
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -63,8 +64,10 @@ export function parseSubmit(req: unknown, config: ResolvedConfig): ParsedSubmit 
       field: 'type',
     });
   }
-  if (!config.agents[r.agent]) {
-    throw new WardenError('invalid_input', `agent: unknown agent "${r.agent}" (known: ${Object.keys(config.agents).join(', ')})`, {
+  if (!agents.has(r.agent)) {
+    const known = [...agents.keys()];
+    const list = known.length > 20 ? `${known.slice(0, 20).join(', ')} and ${known.length - 20} more` : known.join(', ');
+    throw new WardenError('invalid_input', `agent: unknown agent "${r.agent}" (known: ${list})`, {
       field: 'agent',
     });
   }

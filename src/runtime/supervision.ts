@@ -1,8 +1,8 @@
 // Creates the supervisor actor and its agent children, overlaying state restored from disk.
 import { createActor, type ActorRefFrom, type AnyActorRef, type InspectionEvent, type Observer, type Snapshot } from 'xstate';
 import { agentMachine, type AgentContext } from '../../machines/agent.ts';
-import { supervisorMachine, type ChildSpec, type SupervisorContext, type SupervisorInput } from '../../machines/supervisor.ts';
-import type { ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
+import { supervisorMachine, type AgentChildSpec, type ChildSpec, type SupervisorContext, type SupervisorInput } from '../../machines/supervisor.ts';
+import type { ResolvedAgentConfig, ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
 import type { AgentState, SupervisorState } from '../store/state.ts';
 import type { Clock, TransitionFact } from '../types.ts';
 import type { AgentSlot } from './agent-slot.ts';
@@ -26,9 +26,21 @@ export interface Restored {
 }
 
 
-/** The machine's input for a supervisor config, its subtree included. */
-export function supervisorInput(config: ResolvedConfig, s: ResolvedSupervisorConfig, nested: boolean): SupervisorInput {
-  return {
+/** The machine's spec of one agent child. */
+export function agentChildSpec(a: ResolvedAgentConfig): AgentChildSpec {
+  const spec: AgentChildSpec = { kind: 'agent', name: a.name, restart: a.restart, input: { name: a.name, restart: a.restart, breaker: a.breaker } };
+  if (a.significant) spec.significant = true;
+  return spec;
+}
+
+/** The machine's input for a supervisor config, its subtree included; `dynamic` adds restored children at the end of each. */
+export function supervisorInput(
+  config: ResolvedConfig,
+  s: ResolvedSupervisorConfig,
+  nested: boolean,
+  dynamic: (supervisor: string) => AgentChildSpec[] = () => [],
+): SupervisorInput {
+  const input: SupervisorInput = {
     name: s.name,
     strategy: s.strategy,
     maxRestarts: s.maxRestarts,
@@ -36,12 +48,35 @@ export function supervisorInput(config: ResolvedConfig, s: ResolvedSupervisorCon
     backoff: s.backoff,
     resetBackoffAfterMs: s.resetBackoffAfterMs,
     nested,
-    children: s.children.map((c): ChildSpec => {
-      if (typeof c !== 'string') return { kind: 'supervisor', name: c.name, restart: 'permanent', input: supervisorInput(config, c, true) };
-      const a = config.agents[c]!;
-      return { kind: 'agent', name: c, restart: a.restart, input: { name: c, restart: a.restart, breaker: a.breaker } };
-    }),
+    autoShutdown: s.autoShutdown,
+    children: [
+      ...s.children.map((c): ChildSpec => {
+        if (typeof c === 'string') return agentChildSpec(config.agents[c]!);
+        // One that may shut itself down is transient: its parent does not bring it back after that.
+        const restart = c.autoShutdown === 'never' ? 'permanent' : 'transient';
+        const spec: ChildSpec = { kind: 'supervisor', name: c.name, restart, input: supervisorInput(config, c, true, dynamic) };
+        if (c.significant) spec.significant = true;
+        return spec;
+      }),
+      ...dynamic(s.name),
+    ],
   };
+  if (s.pool) input.pool = { max: s.pool.max };
+  return input;
+}
+
+/** Every supervisor config by name, the root and pools included. */
+export function supervisorConfigs(s: ResolvedSupervisorConfig, out = new Map<string, ResolvedSupervisorConfig>()): Map<string, ResolvedSupervisorConfig> {
+  out.set(s.name, s);
+  for (const c of s.children) if (typeof c !== 'string') supervisorConfigs(c, out);
+  return out;
+}
+
+/** Agents in start order as the machines hold them now (dynamic children included), depth first. */
+export function liveOrder(contextOf: (name: string) => SupervisorContext | undefined, root: string): string[] {
+  const c = contextOf(root);
+  if (!c) return [];
+  return c.children.flatMap((ch) => (ch.kind === 'agent' ? [ch.name] : liveOrder(contextOf, ch.name)));
 }
 
 /** How many levels of supervisors sit below `s` (0 when all its children are agents). */
@@ -60,6 +95,10 @@ export function createSupervisorActor(opts: {
   inspect?: Observer<InspectionEvent> | ((ev: InspectionEvent) => void);
   publish: (fact: TransitionFact) => void;
   restored?: Restored;
+  /** children added while running in an earlier process, restored at the end of their supervisor's order */
+  dynamic?: (supervisor: string) => AgentChildSpec[];
+  /** the resolved config of an agent the config does not declare (a dynamic child) */
+  cfgOf?: (name: string) => ResolvedAgentConfig | undefined;
 }) {
   const { config, clock } = opts;
   const now = () => clock.now();
@@ -77,7 +116,7 @@ export function createSupervisorActor(opts: {
   });
   let machine = leaf;
   for (let d = treeDepth(config.supervisor); d > 0; d--) machine = leaf.provide({ actors: { supervisor: machine } });
-  const input = supervisorInput(config, config.supervisor, false);
+  const input = supervisorInput(config, config.supervisor, false, opts.dynamic);
   const fresh = createActor(machine, { input, clock });
   const snapshot = opts.restored ? overlay(fresh.getPersistedSnapshot(), opts.restored) : undefined;
   const actor = createActor(machine, { input, inspect: opts.inspect, snapshot, clock });
@@ -87,11 +126,22 @@ export function createSupervisorActor(opts: {
   for (const name of sups.slice(1)) {
     actor.system.get(`supervisor:${name}`)?.on('transition', (e: { fact: TransitionFact }) => opts.publish(e.fact));
   }
-  const order = agentOrder(config.supervisor);
+  // Nested supervisors are spawned once and never replaced: their refs are kept, so their last state is
+  // still readable after stop() (the final snapshot is written then, and the system forgets stopped actors).
+  const nestedRefs = new Map<string, ActorRefFrom<typeof supervisorMachine>>();
+  for (const name of sups.slice(1)) {
+    const ref = actor.system.get(`supervisor:${name}`);
+    if (isSupervisorRef(ref)) nestedRefs.set(name, ref);
+  }
+  const contextOf = (name: string): SupervisorContext | undefined => {
+    if (name === config.supervisor.name) return actor.getSnapshot().context;
+    return nestedRefs.get(name)?.getSnapshot().context;
+  };
+  const order = liveOrder(contextOf, config.supervisor.name);
   const slots = new Map<string, AgentSlot>();
   for (const name of order) {
     const ref = actor.system.get(`agent:${name}`);
-    const cfg = config.agents[name];
+    const cfg = config.agents[name] ?? opts.cfgOf?.(name);
     if (!cfg || !isAgentRef(ref)) continue;
     ref.on('transition', (e: { fact: TransitionFact }) => opts.publish(e.fact));
     slots.set(name, { cfg, ref, queue: createQueue<string>(), running: new Set() });
@@ -104,13 +154,16 @@ export function createSupervisorActor(opts: {
       opts.publish({ kind: 'agent', id: name, from: null, to: 'STARTING', event: 'INIT', agent: name });
     }
   }
-  const contextOf = (name: string): SupervisorContext | undefined => {
-    if (name === config.supervisor.name) return actor.getSnapshot().context;
-    const ref = actor.system.get(`supervisor:${name}`);
-    return isSupervisorRef(ref) ? ref.getSnapshot().context : undefined;
+  /** the supervisor actor itself (the root, a nested one or a pool), to send it START_CHILD / DELETE_CHILD */
+  const refOf = (name: string) => (name === config.supervisor.name ? actor : nestedRefs.get(name));
+  const agentRef = (name: string) => {
+    const ref = actor.system.get(`agent:${name}`);
+    return isAgentRef(ref) ? ref : undefined;
   };
-  return { actor, slots, order, supervisors: sups, contextOf };
+  return { actor, slots, order: () => liveOrder(contextOf, config.supervisor.name), supervisors: sups, contextOf, refOf, agentRef };
 }
+
+export type SupervisorHandle = ReturnType<typeof createSupervisorActor>;
 
 /** The system's registry is untyped; an agent child is the one spawned from the `agent` source. */
 function isAgentRef(ref: AnyActorRef | undefined): ref is ActorRefFrom<typeof agentMachine> {

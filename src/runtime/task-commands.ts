@@ -37,7 +37,7 @@ export function taskCommands(core: Core): TaskCommands {
   return {
     async submit(req) {
       mustRun(core);
-      const r = parseSubmit(req, core.config);
+      const r = parseSubmit(req, core.config, core.agents);
       const existing = r.idempotencyKey ? tasks.byKey(r.idempotencyKey) : undefined;
       if (existing) {
         await core.persistence?.durable();

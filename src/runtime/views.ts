@@ -10,6 +10,13 @@ export interface SupervisorView {
   status: string;
   restarts: number;
   children: Array<string | SupervisorView>;
+  /** OTP count_children: child specs, children running, and how many of them are supervisors / workers */
+  counts: { specs: number; active: number; supervisors: number; workers: number };
+  autoShutdown: string;
+  /** a pool (simple_one_for_one): its member limit */
+  pool?: { max: number };
+  /** children added while running (addAgent) */
+  dynamic: string[];
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -49,6 +56,31 @@ export function agentView(name: string, slot: AgentSlot): AgentView {
   return view;
 }
 
-export function supervisorView(c: SupervisorContext, children: Array<string | SupervisorView>): SupervisorView {
-  return { name: c.name, strategy: c.strategy, status: c.status, restarts: c.restartTimes.length, children };
+const ACTIVE_AGENT = new Set(['STARTING', 'RUNNING']);
+
+/** The tree as the machines hold it now, dynamic children included; `lifecycle` reads an agent's. */
+export function supervisorTree(
+  name: string,
+  contextOf: (name: string) => SupervisorContext | undefined,
+  lifecycle: (agent: string) => string | undefined,
+): SupervisorView | undefined {
+  const c = contextOf(name);
+  if (!c) return undefined;
+  const children = c.children.map((ch) => (ch.kind === 'agent' ? ch.name : (supervisorTree(ch.name, contextOf, lifecycle) ?? ch.name)));
+  const workers = c.children.filter((ch) => ch.kind === 'agent');
+  const active = c.children.filter((ch) =>
+    ch.kind === 'agent' ? ACTIVE_AGENT.has(lifecycle(ch.name) ?? '') : contextOf(ch.name)?.status === 'RUNNING',
+  ).length;
+  const view: SupervisorView = {
+    name: c.name,
+    strategy: c.pool ? 'simple_one_for_one' : c.strategy,
+    status: c.status,
+    restarts: c.restartTimes.length,
+    children,
+    counts: { specs: c.children.length, active, supervisors: c.children.length - workers.length, workers: workers.length },
+    autoShutdown: c.autoShutdown ?? 'never',
+    dynamic: workers.filter((ch) => ch.dynamic).map((ch) => ch.name),
+  };
+  if (c.pool) view.pool = { max: c.pool.max };
+  return view;
 }

@@ -6,8 +6,10 @@ import type { ActionOptions, RetryOptions } from './human.ts';
 import type { SubmitRequest } from './submit.ts';
 import type { ListQuery } from './tasks.ts';
 import type { SupervisorView } from './views.ts';
+import type { AgentConfig } from '../config.ts';
+import type { AddAgentOptions } from './dynamic.ts';
 
-export type { SupervisorView, ActionOptions, RetryOptions };
+export type { SupervisorView, ActionOptions, RetryOptions, AddAgentOptions };
 
 /** A running control plane, as listen() returns it. */
 export interface ServerHandle {
@@ -91,6 +93,15 @@ export interface Warden {
   providers(): ProviderView[];
   /** opens a CLOSED gate before its time (not_found unknown, invalid_transition when OPEN) */
   openGate(provider: string, opts?: ActionOptions): ProviderView;
+  /**
+   * OTP start_child: a new agent at the end of a supervisor's start order (default the root), or a
+   * member of a pool (`def.pool`, the rest of def only the limits a member may set). Resolves once it
+   * started (or crashed: its supervisor then decides) and is journaled. A taken name or a full pool
+   * rejects with `conflict`; a bad def with `invalid_input` naming the field.
+   */
+  addAgent(name: string, def: AgentConfig & { pool?: string }, opts?: AddAgentOptions): Promise<AgentView>;
+  /** OTP delete_child: forgets an agent added with addAgent once stopped (`stopAgent`); `invalid_transition` while it runs */
+  removeAgent(name: string): Promise<void>;
   alerts(q?: { limit?: number }): Alert[];
   on(event: 'transition', listener: (record: TransitionRecord) => void): () => void;
   /** transition records after `seq`, oldest first (recent ones from memory, older from the journal) */

@@ -9,6 +9,7 @@ import { createArchiveIndex } from '../store/archive-index.ts';
 import { dataDirBytes } from '../store/journal.ts';
 import { agentCommands } from './agent-commands.ts';
 import { createAgentHooks } from './agent-hooks.ts';
+import { createDynamicChildren } from './dynamic.ts';
 import { createAlertBook } from './alerts.ts';
 import { resolveClock } from './clock.ts';
 import { live, mustRun, type Core, type Inspect } from './core.ts';
@@ -24,7 +25,7 @@ import { createRecordBus } from './record-bus.ts';
 import { createRecordStep } from './record-step.ts';
 import { createReplay } from './replay.ts';
 import { createRetention } from './retention.ts';
-import { agentOrder } from './supervision.ts';
+import { agentOrder, supervisorConfigs } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
 import { taskCommands } from './task-commands.ts';
 import { taskQueries } from './task-queries.ts';
@@ -54,6 +55,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const bus = createRecordBus(now, (r) => step(r), (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
   const tasks = createTaskTable();
   const agents = new Map<string, AgentSlot>();
+  const supervisorsByName = supervisorConfigs(config.supervisor);
   const archive = createArchiveIndex();
   const replay = createReplay({ capacity: 10_000, journalDir: () => (persist ? config.dataDir : undefined), flush: () => core.persistence?.flush() });
   const actors = createTaskActors({
@@ -86,6 +88,19 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     onAgentChange: (name) => core.persistence?.agent(name),
     durable: () => core.persistence?.durable(),
     gates,
+    orphan: (entry) => dynamic.orphan(entry),
+  });
+  const hooks = createAgentHooks({ agents, engine, clock, random, logger });
+  const dynamic = createDynamicChildren({
+    config,
+    agents,
+    tree: () => core.supervisor,
+    supervisors: supervisorsByName,
+    hooks,
+    tasks,
+    live: (entry) => live(core, entry),
+    publish: (fact) => bus.publish(fact),
+    now,
   });
   const alerts = createAlertBook({ max: config.maxAlerts, now, notify: config.notify, logger });
   alerts.onAlert((a) => core.persistence?.alert(a));
@@ -99,14 +114,16 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     bus,
     tasks,
     agents,
-    order: agentOrder(config.supervisor),
+    order: () => core.supervisor?.order() ?? agentOrder(config.supervisor),
+    supervisorsByName,
+    dynamic,
     alerts,
     archive,
     replay,
     actors,
     engine,
     decide,
-    hooks: createAgentHooks({ agents, engine, clock, random, logger }),
+    hooks,
     tracing: createTracing((id) => tasks.get(id)?.context),
     retention: createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock }),
     gates,

@@ -34,6 +34,17 @@ export interface SupervisorState {
   restartTimes: number[];
   streak: Record<string, { n: number; lastAt: number }>;
   escalatedAt?: number;
+  /** children added while running (addAgent), in start order: restored after the configured ones */
+  dynamic?: DynamicChildState[];
+}
+
+/** A dynamic child as journaled: its name, its pool (whose spec it runs) and its declarative settings. */
+export interface DynamicChildState {
+  name: string;
+  pool?: string;
+  def: Record<string, unknown>;
+  /** it came with functions (run/start/stop) a restarted process cannot restore */
+  code: boolean;
 }
 
 /** A provider's gate as persisted (its token buckets start full after a restart). */
@@ -72,7 +83,8 @@ export interface PersistedState {
 export type JournalLine =
   | { n: number; r: TransitionRecord; task: TaskPatch }
   | { n: number; r: TransitionRecord; agent: AgentState }
-  | { n: number; r: TransitionRecord; sup: SupervisorState }
+  /** `child`: the spec a START_CHILD added (the line carries only the change, not the whole children list) */
+  | { n: number; r: TransitionRecord; sup: SupervisorState; child?: DynamicChildState }
   | { n: number; r: TransitionRecord; provider: ProviderState }
   | { n: number; c: { id: string; attempt: number; data: unknown } }
   /** an external attempt's heartbeat moved its deadline */
@@ -112,8 +124,20 @@ export function applyLine(state: PersistedState, line: JournalLine, maxAlerts: n
   state.seq = line.r.seq;
   if ('task' in line) return applyTask(state, line.r, line.task);
   if ('agent' in line) state.agents[line.r.id] = line.agent;
-  else if ('sup' in line) state.supervisors[line.r.id] = line.sup;
-  else if ('provider' in line) (state.providers ??= {})[line.r.id] = line.provider;
+  else if ('sup' in line) {
+    state.supervisors[line.r.id] = withDynamic(line.sup, state.supervisors[line.r.id]?.dynamic, line);
+    // A deleted child leaves no agent state behind either.
+    if (line.r.event === 'DELETE_CHILD' && line.r.agent) delete state.agents[line.r.agent];
+  } else if ('provider' in line) (state.providers ??= {})[line.r.id] = line.provider;
+}
+
+/** The supervisor's dynamic children after a line: START_CHILD adds one, DELETE_CHILD drops one, others keep the list. */
+function withDynamic(sup: SupervisorState, before: DynamicChildState[] | undefined, line: { r: TransitionRecord; child?: DynamicChildState }): SupervisorState {
+  let dynamic = before ?? [];
+  if (line.r.event === 'START_CHILD' && line.child) dynamic = [...dynamic.filter((d) => d.name !== line.child?.name), line.child];
+  else if (line.r.event === 'DELETE_CHILD') dynamic = dynamic.filter((d) => d.name !== line.r.agent);
+  const { dynamic: _ignored, ...rest } = sup;
+  return dynamic.length > 0 ? { ...rest, dynamic } : rest;
 }
 
 /** A task line carries the whole small context; the large fields only when they changed. */

@@ -40,6 +40,8 @@ describe('task machine: every state and transition on a path', () => {
           { type: 'RESOLVE', output: 'by hand' },
           { type: 'CANCEL' },
           { type: 'DECIDE', decision: decisions[3] },
+          { type: 'REASSIGN', agent: 'b' },
+          { type: 'ABANDON', error: { kind: 'not_found', message: 'agent a was removed' } },
           ...decisions.map((decision) => ({ type: 'FAIL', attempt, at: 12, error, decision })),
           { type: 'FAIL', attempt, at: 12, error, decision: decisions[1], usage: { turns: 1, tokens: 10, costUsd: 0.6, wallMs: 2 } },
           ...timers,

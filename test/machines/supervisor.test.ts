@@ -646,7 +646,7 @@ describe('supervisor tree', () => {
 });
 
 describe('supervisor: strategies and restart deadlines in the statechart', () => {
-  it('CHILD_EXIT in RUNNING is four guarded transitions the inspector can draw: exceeds, then one per strategy', () => {
+  it('CHILD_EXIT in RUNNING is five guarded transitions the inspector can draw: final (no restart), exceeds, then one per strategy', () => {
     const transitions = supervisorMachine.root.states.RUNNING!.on.CHILD_EXIT ?? [];
     const shown = transitions.map((t) => ({
       guard: typeof t.guard === 'object' && t.guard && 'type' in t.guard ? t.guard.type : t.guard,
@@ -654,6 +654,7 @@ describe('supervisor: strategies and restart deadlines in the statechart', () =>
       target: t.target?.map((s) => s.id),
     }));
     expect(shown).toEqual([
+      { guard: 'final', params: [], target: undefined },
       { guard: 'exceeds', params: [], target: ['supervisor.ESCALATED'] },
       { guard: 'oneForOne', params: ['one_for_one'], target: ['supervisor.RUNNING.restarting'] },
       { guard: 'oneForAll', params: ['one_for_all'], target: ['supervisor.RUNNING.restarting'] },

@@ -33,7 +33,18 @@ describe('tree', () => {
         strategy: 'rest_for_one',
         status: 'RUNNING',
         restarts: 0,
-        children: ['a', { name: 'inner', strategy: 'one_for_all', status: 'RUNNING', restarts: 0, children: ['b', 'c'] }, 'd'],
+        children: [
+          'a',
+          {
+            name: 'inner', strategy: 'one_for_all', status: 'RUNNING', restarts: 0, children: ['b', 'c'],
+            counts: { specs: 2, active: 2, supervisors: 0, workers: 2 }, autoShutdown: 'never', dynamic: [],
+          },
+          'd',
+        ],
+        // OTP count_children: the nested supervisor is one spec of type supervisor.
+        counts: { specs: 3, active: 3, supervisors: 1, workers: 2 },
+        autoShutdown: 'never',
+        dynamic: [],
       },
     ]);
   });

@@ -1,8 +1,11 @@
-// Agents: list, one, and the operator's restart / stop / start.
+// Agents: list, one, the operator's restart / stop / start, and an admin's add (start_child) / remove (delete_child).
 import { Hono } from 'hono';
 import type { ActionOptions, Warden } from '../../api.ts';
 import { principalOf } from '../auth.ts';
+import { addAgentBody } from '../agent-body.ts';
 import { readJson } from '../body.ts';
+import { HttpError } from '../errors.ts';
+import { isWardenError } from '../../errors.ts';
 import { actionBody, parseOr400 } from '../validate.ts';
 
 export function agentRoutes(warden: Warden): Hono {
@@ -11,6 +14,21 @@ export function agentRoutes(warden: Warden): Hono {
   r.get('/', (c) => c.json(warden.agents()));
 
   r.get('/:name', (c) => c.json(warden.agent(c.req.param('name'))));
+
+  r.post('/', async (c) => {
+    const { name, supervisor, ...def } = parseOr400(addAgentBody, await readJson(c), 'body');
+    try {
+      return c.json(await warden.addAgent(name, def, supervisor === undefined ? {} : { supervisor }), 201);
+    } catch (err) {
+      throw bodyField(err);
+    }
+  });
+
+  r.delete('/:name', async (c) => {
+    const name = c.req.param('name');
+    await warden.removeAgent(name);
+    return c.json({ name, removed: true });
+  });
 
   const actions = {
     restart: (name: string, who: ActionOptions) => warden.restartAgent(name, who),
@@ -26,4 +44,12 @@ export function agentRoutes(warden: Warden): Hono {
   }
 
   return r;
+}
+
+/** The library names a bad setting `def.x`; over HTTP the settings are the body's own fields. */
+function bodyField(err: unknown): unknown {
+  const field = isWardenError(err) ? err.details?.['field'] : undefined;
+  if (!isWardenError(err) || err.code !== 'invalid_input' || typeof field !== 'string' || !field.startsWith('def.')) return err;
+  const own = field.slice(4);
+  return new HttpError(400, 'invalid_input', err.message.replace(field, own), { ...err.details, field: own });
 }

@@ -1,0 +1,204 @@
+// Agents that come and go while the warden runs (OTP start_child / delete_child): addAgent under a
+// supervisor or into a pool, removeAgent of a stopped one, and the tasks a removed (or vanished)
+// agent leaves behind, which follow their policy: a peer of the same role takes them, else they
+// escalate with the reason. Nothing here decides a restart: the supervisor machine does.
+import type { ResolvedAgentConfig, ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
+import { isRecord } from '../config/schemas.ts';
+import { WardenError } from '../errors.ts';
+import type { TaskStatus, TransitionFact, TransitionRecord } from '../types.ts';
+import type { AgentHooks } from './agent-hooks.ts';
+import { childConfig, declarative, DYNAMIC_AGENT_NAME, dynamicSpec, hasCode, type RestoredChildren } from './dynamic-specs.ts';
+import type { AgentSlot } from './agent-slot.ts';
+import { createQueue } from './queue.ts';
+import type { SupervisorHandle } from './supervision.ts';
+import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
+
+export interface AddAgentOptions {
+  /** the supervisor to add the agent under. @defaultValue 'root' */
+  supervisor?: string;
+}
+
+export interface DynamicChildren {
+  /** validates, starts the child in its supervisor's machine, registers its slot; `fresh` false when it only got its code back */
+  add(name: unknown, def: unknown, opts?: AddAgentOptions): { slot: AgentSlot; fresh: boolean };
+  /** asks the owning supervisor to delete a stopped dynamic child; its slot goes with the record */
+  remove(name: unknown): void;
+  /** the runtime's record step: a DELETE_CHILD record drops the child's slot and re-homes its tasks */
+  onRecord(r: TransitionRecord): void;
+  /** a task whose agent does not exist (removed, or gone from the config) */
+  orphan(entry: TaskEntry): void;
+  /** takes over what a restore brought back */
+  adopt(restored: RestoredChildren): void;
+  isDynamic(name: string): boolean;
+  /** OTP terminate_child of a temporary child deletes it too: a dynamic temporary child is forgotten once stopped */
+  stopped(name: string): void;
+}
+
+/** Where a task of a removed agent can be re-homed without losing it: waiting, not running. */
+const MOVABLE: ReadonlySet<TaskStatus> = new Set(['ASSIGNED', 'RETRY_WAIT']);
+
+export function createDynamicChildren(deps: {
+  config: ResolvedConfig;
+  agents: Map<string, AgentSlot>;
+  tree: () => SupervisorHandle | undefined;
+  supervisors: ReadonlyMap<string, ResolvedSupervisorConfig>;
+  hooks: AgentHooks;
+  tasks: TaskTable;
+  live: (entry: TaskEntry) => TaskActor | undefined;
+  publish: (fact: TransitionFact) => void;
+  now: () => number;
+}): DynamicChildren {
+  const { config, agents, supervisors } = deps;
+  /** dynamic child → the supervisor (or pool) that owns it */
+  const owners = new Map<string, string>();
+  const awaitingCode = new Set<string>();
+
+  function mustTree(): SupervisorHandle {
+    const t = deps.tree();
+    if (!t) throw new WardenError('not_running', 'warden is not running; call start() first');
+    return t;
+  }
+
+  /** The supervisor a new child joins: its pool, the one named, or the root. */
+  function placeOf(pool: unknown, supervisor: unknown): ResolvedSupervisorConfig {
+    if (pool !== undefined) {
+      const p = typeof pool === 'string' ? supervisors.get(pool) : undefined;
+      if (!p?.pool) throw new WardenError('not_found', `no pool named ${String(pool)}`, { pool });
+      if (supervisor !== undefined && supervisor !== pool) {
+        throw new WardenError('invalid_input', `opts.supervisor: a member of pool ${String(pool)} is supervised by the pool itself`, { field: 'supervisor' });
+      }
+      return p;
+    }
+    const name = supervisor ?? config.supervisor.name;
+    const s = typeof name === 'string' ? supervisors.get(name) : undefined;
+    if (!s) throw new WardenError('not_found', `no supervisor named ${String(name)}`, { supervisor: name });
+    if (s.pool) throw new WardenError('invalid_input', `supervisor ${s.name} is a pool: add members with { pool: '${s.name}' }`, { field: 'supervisor' });
+    return s;
+  }
+
+  function register(name: string, ref: AgentSlot['ref'], cfg: ResolvedAgentConfig): AgentSlot {
+    ref.on('transition', (e: { fact: TransitionFact }) => deps.publish(e.fact));
+    const slot: AgentSlot = { cfg, ref, queue: createQueue<string>(), running: new Set() };
+    agents.set(name, slot);
+    return slot;
+  }
+
+  function add(name: unknown, def: unknown, opts: AddAgentOptions = {}): { slot: AgentSlot; fresh: boolean } {
+    if (typeof name !== 'string' || !DYNAMIC_AGENT_NAME.test(name)) {
+      throw new WardenError('invalid_input', 'name must be 1 to 64 letters, digits, "_", ".", ":" or "-"', { field: 'name' });
+    }
+    if (!isRecord(def)) throw new WardenError('invalid_input', 'def must be an object (the agent\'s settings, or { pool })', { field: 'def' });
+    const tree = mustTree();
+    const { pool, ...rest } = def;
+    const sup = placeOf(pool, opts.supervisor);
+    const existing = agents.get(name);
+    if (existing && awaitingCode.has(name) && owners.get(name) === sup.name) return { slot: resupply(name, existing, sup, rest), fresh: false };
+    if (existing || supervisors.has(name)) {
+      throw new WardenError('conflict', `the name ${name} is taken by ${existing ? 'an agent' : 'a supervisor'}`, { agent: name });
+    }
+    const cfg = childConfig(name, sup, rest, [...agents.keys()]);
+    const ctx = tree.contextOf(sup.name);
+    if (ctx?.status !== 'RUNNING') {
+      throw new WardenError('invalid_transition', `cannot add agent ${name}: supervisor ${sup.name} is ${ctx?.status ?? 'gone'}`, { supervisor: sup.name, status: ctx?.status });
+    }
+    if (sup.pool && ctx.children.length >= sup.pool.max) {
+      throw new WardenError('conflict', `pool ${sup.name} is full: it has its max of ${sup.pool.max} members`, { pool: sup.name, max: sup.pool.max });
+    }
+    const dyn = { name, def: declarative(rest), code: hasCode(rest), ...(sup.pool ? { pool: sup.name } : {}) };
+    tree.refOf(sup.name)?.send({ type: 'START_CHILD', spec: dynamicSpec(cfg, dyn), at: deps.now() });
+    const ref = tree.agentRef(name);
+    if (!ref) throw new WardenError('invalid_transition', `supervisor ${sup.name} did not take agent ${name}`, { supervisor: sup.name });
+    owners.set(name, sup.name);
+    const slot = register(name, ref, cfg);
+    // Spawned inside the supervisor's step, before anyone listened: its first records are made here.
+    deps.publish({ kind: 'agent', id: name, from: null, to: 'CLOSED', event: 'INIT', agent: name });
+    deps.publish({ kind: 'agent', id: name, from: null, to: 'STARTING', event: 'INIT', agent: name });
+    return { slot, fresh: true };
+  }
+
+  /** A restored child whose functions did not survive gets them back and starts. */
+  function resupply(name: string, slot: AgentSlot, sup: ResolvedSupervisorConfig, def: Record<string, unknown>): AgentSlot {
+    slot.cfg = childConfig(name, sup, def, [...agents.keys()]);
+    awaitingCode.delete(name);
+    slot.ref.send({ type: 'START', at: deps.now() });
+    return slot;
+  }
+
+  function remove(name: unknown): void {
+    const tree = mustTree();
+    const slot = typeof name === 'string' ? agents.get(name) : undefined;
+    if (typeof name !== 'string' || !slot) throw new WardenError('not_found', `no agent named ${String(name)}`, { agent: name });
+    const owner = owners.get(name);
+    if (!owner) {
+      throw new WardenError('invalid_transition', `agent ${name} is declared in the config: remove it there (only agents added with addAgent can be removed)`, { agent: name });
+    }
+    const lifecycle = slot.ref.getSnapshot().context.lifecycle;
+    if (lifecycle !== 'STOPPED' && lifecycle !== 'ESCALATED') {
+      throw new WardenError('invalid_transition', `cannot remove agent ${name} while it is ${lifecycle}: stop it first (stopAgent)`, { agent: name, lifecycle });
+    }
+    tree.refOf(owner)?.send({ type: 'DELETE_CHILD', child: name, at: deps.now() });
+  }
+
+  /** The child is gone from its supervisor: nothing of it is kept, and its waiting tasks move or escalate. */
+  function drop(name: string) {
+    const slot = agents.get(name);
+    if (!slot) return;
+    agents.delete(name);
+    owners.delete(name);
+    awaitingCode.delete(name);
+    deps.hooks.forget(name);
+    for (const entry of [...deps.tasks.all()]) {
+      if (entry.context.agent === name && MOVABLE.has(entry.context.status)) rehome(entry, name, slot.cfg.role);
+    }
+  }
+
+  /** The task's policy decides: `reassign` in its recovery chain and a peer of the role, else a human. */
+  function rehome(entry: TaskEntry, gone: string, role: string | undefined) {
+    const type = config.taskTypes[entry.context.type] ?? config.taskTypes.default;
+    const reassigns = type?.recovery.includes('reassign') ?? false;
+    const peer = reassigns && role !== undefined && role !== gone ? peerOf(role) : undefined;
+    const actor = deps.live(entry);
+    if (peer) {
+      actor?.send({ type: 'REASSIGN', agent: peer });
+      return;
+    }
+    const why =
+      role === undefined
+        ? `agent ${gone} does not exist (removed, or no longer in the config)`
+        : !reassigns
+          ? `agent ${gone} was removed and task type ${entry.context.type} does not reassign`
+          : `agent ${gone} was removed and no other agent has role ${role}`;
+    actor?.send({ type: 'ABANDON', error: { kind: 'not_found', message: why } });
+  }
+
+  /** A running peer first, else any (its tasks wait for it to come back). */
+  function peerOf(role: string): string | undefined {
+    let fallback: string | undefined;
+    for (const [name, slot] of agents) {
+      if (slot.cfg.role !== role) continue;
+      if (slot.ref.getSnapshot().context.lifecycle === 'RUNNING') return name;
+      fallback ??= name;
+    }
+    return fallback;
+  }
+
+  return {
+    add,
+    remove,
+    onRecord(r) {
+      // The child's own last record (it stopped) came before this one, so nothing of it is left to record.
+      if (r.kind === 'supervisor' && r.event === 'DELETE_CHILD' && r.agent) drop(r.agent);
+    },
+    orphan(entry) {
+      if (MOVABLE.has(entry.context.status)) rehome(entry, entry.context.agent, undefined);
+    },
+    adopt(restored) {
+      for (const [name, owner] of restored.owners) owners.set(name, owner);
+      for (const name of restored.awaitingCode) awaitingCode.add(name);
+    },
+    isDynamic: (name) => owners.has(name),
+    stopped(name) {
+      if (owners.has(name) && agents.get(name)?.cfg.restart === 'temporary') remove(name);
+    },
+  };
+}
