@@ -133,6 +133,11 @@ export interface ProviderLimits {
   tokensPerMinute?: number;
   /** attempts running at once over all the provider's agents */
   concurrency?: number;
+  /**
+   * whether a 429 with a Retry-After from one of its agents closes the provider's gate (false: each
+   * task only waits out its own Retry-After, as in every other runtime). @defaultValue true
+   */
+  closeOnRetryAfter?: boolean;
 }
 
 export interface ProviderView {

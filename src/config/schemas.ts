@@ -170,10 +170,13 @@ export const budgetConfigSchema: z.ZodType<Budget> = strict({
   wallMs: positiveNumber(MAX_TIMER_MS).optional(),
 });
 
+const bool = () => z.custom<boolean>((v) => typeof v === 'boolean', { error: 'must be true or false' });
+
 const providerLimitsSchema: z.ZodType<ProviderLimits> = strict({
   requestsPerMinute: positiveNumber().optional(),
   tokensPerMinute: positiveNumber().optional(),
   concurrency: positiveInt().optional(),
+  closeOnRetryAfter: bool().optional(),
 });
 
 const shutdownSchema: z.ZodType<ShutdownSetting> = z.custom<ShutdownSetting>(
@@ -202,7 +205,6 @@ function agentRef(ctx: SchemaContext, self?: string): z.ZodType<string> {
   });
 }
 
-const bool = () => z.custom<boolean>((v) => typeof v === 'boolean', { error: 'must be true or false' });
 
 export function agentSchema(name: string, ctx: SchemaContext): z.ZodType<AgentConfig> {
   return strict({

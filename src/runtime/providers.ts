@@ -166,7 +166,9 @@ export function createProviderGates(d: {
       const after = error.retryAfterMs;
       if (error.kind !== 'rate_limit' || after === undefined || !(after > 0)) return;
       const until = at + Math.min(MAX_RETRY_AFTER_MS, Math.round(after));
-      gates.get(byAgent.get(agent) ?? agent)?.ref.send({ type: 'CLOSE', at, until, agent, error });
+      const g = gates.get(byAgent.get(agent) ?? agent);
+      if (g?.limits?.closeOnRetryAfter === false) return;
+      g?.ref.send({ type: 'CLOSE', at, until, agent, error });
     },
     open(name, who) {
       const g = mustGate(name);

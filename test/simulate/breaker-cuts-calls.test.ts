@@ -1,7 +1,6 @@
 // What the simulator is for: show what a policy does before production does. A provider down for 10
 // minutes, tasks that may retry 8 times: without a breaker every task spends its retries on the dead
 // provider; with one, tasks wait behind the open circuit and the provider gets a few probes.
-// (Provider gates, once they exist, cut calls the same way for a 429: extend this with a gated config.)
 import { describe, expect, it } from 'vitest';
 import type { WardenConfig } from '../../src/index.ts';
 import { builtinScenario } from '../../src/simulate/builtins.ts';
