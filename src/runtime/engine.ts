@@ -225,7 +225,8 @@ export function createEngine(deps: EngineDeps): Engine {
     logFailure(attempt, error);
     deps.gates.failed(attempt.agent, error, now());
     const decision = await deps.decide(entry, error, attempt.timeoutMs);
-    entry.actor?.send({ type: 'FAIL', attempt: number, at: now(), error, decision, usage });
+    // An attempt aborted by stop() answers after its actor stopped: nothing is left to tell (a restart fails it as a crash).
+    if (entry.actor?.getSnapshot().status === 'active') entry.actor.send({ type: 'FAIL', attempt: number, at: now(), error, decision, usage });
     pump(attempt.agent);
   }
 
