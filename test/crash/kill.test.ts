@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createWarden, type TaskView, type TransitionRecord } from '../../src/index.ts';
+import { mulberry32 } from '../../src/simulate/random.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const WORKER = path.join(ROOT, 'test/fixtures/crash-worker.ts');
@@ -21,16 +22,6 @@ const TOTAL = 500;
 const KILLS = 12;
 const MAX_RUNS = 40;
 
-function mulberry32(a: number): () => number {
-  let s = a >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RunResult {
   killed: boolean;
