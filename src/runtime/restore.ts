@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { ResolvedConfig } from '../config.ts';
+import { openArchiveCatalog, type ArchiveCatalog } from '../store/archive-catalog.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import type { PersistedState } from '../store/state.ts';
 import type { Clock } from '../types.ts';
@@ -24,7 +25,7 @@ export async function openPersistence(d: {
   supervisor: (name: string) => SupervisorContext | undefined;
   clock: Clock;
   logger: Logger;
-}): Promise<{ persistence: Persistence; restored: PersistedState }> {
+}): Promise<{ persistence: Persistence; restored: PersistedState; catalog: ArchiveCatalog }> {
   const { config, tasks, alerts, logger } = d;
   const store = createFileStore(config.dataDir, {
     durability: config.durability === 'fsync' ? 'fsync' : 'write',
@@ -32,6 +33,8 @@ export async function openPersistence(d: {
     onError: (err) => logger.error({ err }, 'journal write failed'),
   });
   const { state: restored, warnings } = await store.open();
+  // Opened once the store holds the data dir's lock.
+  const catalog = openArchiveCatalog(config.dataDir, { onError: (err) => logger.error({ err }, 'archive catalogue write failed') });
   const persistence = createPersistence({
     store,
     tasks,
@@ -39,7 +42,11 @@ export async function openPersistence(d: {
     supervisor: d.supervisor,
     supervisorNames: supervisorNames(config.supervisor),
     alerts: () => alerts.list(config.maxAlerts),
-    archive: () => d.archive.toJSON(),
+    // A snapshot leaves out the tasks that left memory: the catalogue must hold them first.
+    archive: () => {
+      catalog.flush();
+      return d.archive.toJSON();
+    },
     seq: () => d.bus.seq,
     clock: d.clock,
     logger,
@@ -54,7 +61,7 @@ export async function openPersistence(d: {
   }
   tasks.recount();
   for (const w of warnings) alerts.raise('WARNING', 'store', w);
-  return { persistence, restored };
+  return { persistence, restored, catalog };
 }
 
 /** Sets every restored task moving again; timed states keep only their remaining time. */

@@ -3,11 +3,20 @@
 // they stay readable from the journal (get, history) until retentionMs, when the journal segments
 // that hold them are deleted. Without one they are gone once they leave memory.
 import type { ResolvedConfig } from '../config.ts';
+import type { ArchiveCatalog } from '../store/archive-catalog.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import { pruneSegments } from '../store/journal.ts';
+import type { TaskState } from '../store/state.ts';
 import { TERMINAL_STATUSES, type Clock } from '../types.ts';
+import { creationKey } from './archived-list.ts';
 import { every, type Repeating } from './clock.ts';
 import type { TaskEntry, TaskTable } from './tasks.ts';
+
+/** what a finished task keeps on disk: its context without the spent decision */
+function stateOf(c: TaskEntry['context']): TaskState {
+  const { decision, ...rest } = c;
+  return rest;
+}
 
 export interface Retention {
   /** a task just finished: it joins the queue, and the oldest finished leave memory past the count */
@@ -30,6 +39,8 @@ export function createRetention(d: {
   /** the data dir, when tasks are persisted */
   dataDir: string | undefined;
   clock: Clock;
+  /** where a task that leaves memory is written (with a data dir, once it is open) */
+  catalog: () => ArchiveCatalog | undefined;
 }): Retention {
   const { config, tasks, archive, clock } = d;
   let timer: Repeating | undefined;
@@ -47,7 +58,10 @@ export function createRetention(d: {
   function evict(entry: TaskEntry) {
     finished.delete(entry.id);
     tasks.remove(entry.id);
-    if (d.dataDir !== undefined) archive.add(entry.id, entry.updatedAt);
+    if (d.dataDir === undefined) return;
+    archive.add(entry.id, entry.updatedAt);
+    const { createdAt, updatedAt, idempotencyKey, history } = entry;
+    d.catalog()?.add({ q: creationKey(entry), t: { ctx: stateOf(entry.context), createdAt, updatedAt, idempotencyKey, history } });
   }
 
   /** the oldest finished task still in memory, dropping stale queue slots on the way */
@@ -103,6 +117,7 @@ export function createRetention(d: {
       for (let e = oldest(); e && e.updatedAt < cutoff; e = oldest()) evict(e);
       if (d.dataDir === undefined) return;
       archive.prune(at - config.retentionMs);
+      d.catalog()?.prune(at - config.retentionMs);
       pruneSegments(d.dataDir, at - config.retentionMs, segmentTimes);
     },
     get finishedInMemory() {

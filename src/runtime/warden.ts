@@ -7,13 +7,15 @@ import type { TaskContext, TaskEvent } from '../../machines/task.ts';
 import { resolveConfig, type ResolvedSupervisorConfig, type WardenConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recovery.ts';
-import { emptyState, type PersistedState } from '../store/state.ts';
+import { emptyState, type PersistedState, type PersistedTask } from '../store/state.ts';
 import { TERMINAL_STATUSES, type AgentView, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
+import type { ArchiveCatalog } from '../store/archive-catalog.ts';
 import { createArchiveIndex } from '../store/archive-index.ts';
 import { dataDirBytes } from '../store/journal.ts';
 import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
+import { archivedEntry, listWithArchive } from './archived-list.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
 import { actorFrom } from './human.ts';
 import { resolveClock, sleep } from './clock.ts';
@@ -59,6 +61,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const order = agentOrder(config.supervisor);
   const agents = new Map<string, AgentSlot>();
   let persistence: Persistence | undefined;
+  let catalog: ArchiveCatalog | undefined;
   let supervisor: ReturnType<typeof createSupervisorActor> | undefined;
   let state: WardenState = 'idle';
   let startedAt = 0;
@@ -162,6 +165,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       logger,
     });
     persistence = opened.persistence;
+    catalog = opened.catalog;
     return opened.restored;
   }
 
@@ -174,14 +178,20 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     expired.cancel();
   }
 
-  const retention = createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock });
+  const retention = createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock, catalog: () => catalog });
 
-  /** A finished task that left memory, read back from the journal (undefined when it never was, or is past retention). */
-  function fromDisk(id: unknown): TaskEntry | undefined {
+  /** A finished task that left memory, from the archive catalogue (or, when it left before the
+   *  catalogue existed, folded from the journal); undefined when it never was, or is past retention. */
+  function fromDisk(id: unknown): PersistedTask | undefined {
     if (!persist || typeof id !== 'string' || !archive.has(id)) return undefined;
-    const t = replay.taskOf(id);
-    if (!t || !TERMINAL_STATUSES.includes(t.ctx.status)) return undefined;
-    return { id, order: -1, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history };
+    const t = catalog?.find(id) ?? replay.taskOf(id);
+    if (!t || !TERMINAL_STATUSES.includes(t.ctx.status) || t.updatedAt < now() - config.retentionMs) return undefined;
+    return t;
+  }
+
+  function archivedView(id: unknown): TaskEntry | undefined {
+    const t = fromDisk(id);
+    return t && archivedEntry(t);
   }
 
   function mustGet(id: string): TaskEntry {
@@ -307,6 +317,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         await hooks.stopAll(order);
         try {
           await persistence?.close();
+          catalog?.close();
         } catch (err) {
           logger.error({ err }, 'final snapshot failed');
         }
@@ -336,7 +347,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     },
 
     result(id) {
-      const entry = tasks.get(id) ?? fromDisk(id);
+      const entry = tasks.get(id) ?? archivedView(id);
       if (!entry) return Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
       if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
       if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
@@ -344,11 +355,15 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     },
 
     get(id) {
-      const entry = tasks.get(id) ?? fromDisk(id);
+      const entry = tasks.get(id) ?? archivedView(id);
       return entry ? taskView(entry) : undefined;
     },
 
     list(q = {}) {
+      // Finished tasks that left memory are listed too, from the catalogue, while within retention.
+      if (catalog && q.status && TERMINAL_STATUSES.includes(q.status)) {
+        return listWithArchive(tasks, catalog, { ...q, status: q.status }, bus.seq, now() - config.retentionMs);
+      }
       const { items, nextCursor } = tasks.list(q);
       return { items: items.map(taskView), nextCursor };
     },
@@ -356,9 +371,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     history(id) {
       const entry = typeof id === 'string' ? tasks.get(id) : undefined;
       if (entry) return [...entry.history];
-      // A finished task that left memory and the snapshot; its records are still in the journal.
-      const records = persist && typeof id === 'string' && archive.has(id) ? replay.ofTask(id) : [];
-      if (records.length > 0) return records;
+      // A finished task that left memory and the snapshot: its history is in the catalogue.
+      const t = fromDisk(id);
+      if (t) return [...t.history];
       throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
     },
 
