@@ -1,6 +1,5 @@
 // createWarden(): wires config, machines, engine, agent hooks, alerts and the store into the public API
 // (its shape is in warden-api.ts).
-import { randomUUID } from 'node:crypto';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { AgentEvent } from '../../machines/agent.ts';
 import type { TaskContext, TaskEvent } from '../../machines/task.ts';
@@ -27,6 +26,7 @@ import { createRecordBus } from './record-bus.ts';
 import { createReplay } from './replay.ts';
 import { createRetention } from './retention.ts';
 import { parseSubmit } from './submit.ts';
+import { newTaskId } from './task-id.ts';
 import { agentOrder, createSupervisorActor } from './supervision.ts';
 import { createTaskActors } from './task-actors.ts';
 import { createTaskTable, taskView, type TaskEntry } from './tasks.ts';
@@ -334,7 +334,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         await persistence?.durable();
         return { id: existing.id, created: false };
       }
-      const id = randomUUID();
+      const id = newTaskId();
       const at = now();
       const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent() });
       const context: TaskContext = { ...actor.getSnapshot().context };
