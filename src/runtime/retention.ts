@@ -49,7 +49,7 @@ export function createRetention(d: {
   // An entry of the queue that is no longer `finished` (evicted by the time rule) is skipped. A task
   // settles once (its terminal states are final), so an entry is queued once.
   const finished = new Map<string, TaskEntry>();
-  let queue: TaskEntry[] = [];
+  let queue: Array<TaskEntry | undefined> = [];
   let head = 0;
   const segmentTimes = new Map<string, number | undefined>();
   // In memory only, a task that leaves memory is gone: then it keeps its retention, and only the count bounds it.
@@ -67,9 +67,10 @@ export function createRetention(d: {
   /** the oldest finished task still in memory, dropping stale queue slots on the way */
   function oldest(): TaskEntry | undefined {
     while (head < queue.length) {
-      const e = queue[head] as TaskEntry;
-      if (finished.get(e.id) === e) return e;
-      head++;
+      const e = queue[head];
+      if (e && finished.get(e.id) === e) return e;
+      // Cleared, not just passed: the consumed front would otherwise hold up to 10k evicted tasks alive.
+      queue[head++] = undefined;
     }
     return undefined;
   }

@@ -128,10 +128,18 @@ export function openArchiveCatalog(dir: string, opts: { fileTasks?: number; onEr
   let live = emptyFile(path.join(dir, LIVE), fileTasks);
   let buffer: string[] = [];
   let scheduled = false;
+  /** the live file, open for appends from its first write until it is sealed */
+  let fd: number | undefined;
+
+  function closeLive() {
+    if (fd !== undefined) fs.closeSync(fd);
+    fd = undefined;
+  }
 
   /** closes the live file as a sealed one, named after its largest key */
   function seal() {
     if (live.count === 0) return;
+    closeLive();
     const file = path.join(dir, `archive-${String(live.maxQ).padStart(12, '0')}.jsonl`);
     fs.renameSync(live.file, file);
     live.file = file;
@@ -152,7 +160,9 @@ export function openArchiveCatalog(dir: string, opts: { fileTasks?: number; onEr
     buffer = [];
     // A failed write loses no task: the journal still holds its records (get() folds them from there).
     try {
-      fs.appendFileSync(live.file, text);
+      const buf = Buffer.from(text);
+      fd ??= fs.openSync(live.file, 'a');
+      for (let off = 0; off < buf.length; ) off += fs.writeSync(fd, buf, off);
       if (live.count >= fileTasks) seal();
     } catch (err) {
       opts.onError?.(err);
@@ -212,10 +222,14 @@ export function openArchiveCatalog(dir: string, opts: { fileTasks?: number; onEr
         sealed.splice(sealed.indexOf(f), 1);
       }
       if (live.count > 0 && live.newestAt < cutoff) {
+        closeLive();
         fs.rmSync(live.file, { force: true });
         live = emptyFile(live.file, fileTasks);
       }
     },
-    close: flush,
+    close() {
+      flush();
+      closeLive();
+    },
   };
 }
