@@ -57,6 +57,9 @@ export async function openPersistence(d: {
   alerts.load(restored.alerts);
   d.archive.load(restored.archive ?? [], restored.archived ?? [], d.clock.now());
   for (const [id, t] of Object.entries(restored.tasks)) {
+    // One string for the id: JSON.parse gave the context and every record a copy of their own.
+    t.ctx.id = id;
+    for (const r of t.history) r.id = id;
     tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
   }
   tasks.recount();
