@@ -3,7 +3,8 @@
 // history() of one of them reads one catalogue file, not the journal.
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ListQuery, TaskView, Warden } from '../../src/index.ts';
+import * as path from 'node:path';
+import type { ListQuery, TaskView, TransitionRecord, Warden } from '../../src/index.ts';
 import { advance, readsDuring, tmpDir, useStoreClock, useStoreHarness, wardenOn, type StoreConfig } from './helpers.ts';
 
 useStoreHarness();
@@ -129,6 +130,26 @@ describe('list() with a finished status includes tasks that left memory', () => 
 });
 
 describe('history() of a task that left memory', () => {
+  it('is the records the task published, field for field, from a catalogue line that stores them compactly', async () => {
+    const dir = tmpDir();
+    const a = await started(dir, config);
+    const published: TransitionRecord[] = [];
+    const off = a.on('transition', (r) => {
+      if (r.kind === 'task') published.push(r);
+    });
+    const ids = await runAll(a, 'ok', Array.from({ length: 8 }, (_, i) => i));
+    off();
+    const first = ids[0] ?? '';
+    expect(a.health().tasks.total).toBe(4); // the first left memory
+    expect(a.history(first)).toStrictEqual(published.filter((r) => r.id === first));
+    const line = fs.readFileSync(path.join(dir, 'archive-live.jsonl'), 'utf8').split('\n')[0] ?? '';
+    expect(line.split(first).length - 1).toBe(1); // the id once, in the context: not in every record
+    await a.stop();
+    const b = await started(dir, config);
+    expect(b.history(first)).toStrictEqual(published.filter((r) => r.id === first));
+    await b.stop();
+  });
+
   it('reads one catalogue file and no journal file', async () => {
     const dir = tmpDir();
     const a = await started(dir, { ...config, snapshotEvery: 5 });
