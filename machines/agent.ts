@@ -114,6 +114,10 @@ export const agentMachine = setup({
       fact: fact(context, context.lifecycle, to, event),
     })),
     setLifecycle: assign((_, to: AgentLifecycle) => ({ lifecycle: to })),
+    // The circuit opens for openMs from the failure that tripped it (in CLOSED, or a failed probe).
+    trip: assign(({ context, event }) =>
+      event.type === 'RELEASE' ? { openedAt: event.at, openUntil: event.at + context.breaker.openMs } : {},
+    ),
     noteHalt: assign(({ event }) =>
       event.type === 'HALT' ? { lastExit: { at: event.at, reason: 'sibling restart', crash: false }, restartAt: event.restartAt } : {},
     ),
@@ -185,10 +189,7 @@ export const agentMachine = setup({
               {
                 guard: 'tripsBreaker',
                 target: 'OPEN',
-                actions: assign(({ context, event }) => ({
-                  openedAt: event.at,
-                  openUntil: event.at + context.breaker.openMs,
-                })),
+                actions: 'trip',
               },
               {
                 guard: ({ event }) => event.outcome === 'failure',
@@ -235,10 +236,7 @@ export const agentMachine = setup({
               {
                 guard: 'isProbeFailure',
                 target: 'OPEN',
-                actions: assign(({ context, event }) => ({
-                  openedAt: event.at,
-                  openUntil: event.at + context.breaker.openMs,
-                })),
+                actions: 'trip',
               },
               { guard: 'closesCircuit', target: 'CLOSED' },
               {

@@ -5,6 +5,7 @@ import type { InspectionEvent, Observer } from 'xstate';
 import type { ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import type { RecoveryStrategy } from '../policy/recovery.ts';
+import type { ArchiveCatalog } from '../store/archive-catalog.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import { TERMINAL_STATUSES, type Clock, type TaskStatus, type UsageTotals } from '../types.ts';
 import type { AgentHooks } from './agent-hooks.ts';
@@ -57,6 +58,8 @@ export interface Core {
   used: UsageTotals;
   /** set by start(); absent without persistence */
   persistence?: Persistence;
+  /** finished tasks that left memory, readable until retention; set by start() with persistence */
+  catalog?: ArchiveCatalog;
   /** set by start() */
   supervisor?: SupervisorActor;
   state: WardenState;

@@ -60,6 +60,7 @@ async function restore(core: Core): Promise<PersistedState> {
     logger: core.logger,
   });
   core.persistence = opened.persistence;
+  core.catalog = opened.catalog;
   return opened.restored;
 }
 
@@ -95,6 +96,7 @@ export async function stopWarden(core: Core): Promise<void> {
   await core.hooks.stopAll(stopOrder);
   try {
     await core.persistence?.close();
+    core.catalog?.close();
   } catch (err) {
     core.logger.error({ err }, 'final snapshot failed');
   }

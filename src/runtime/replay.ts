@@ -7,8 +7,6 @@ import type { TransitionRecord } from '../types.ts';
 export interface Replay {
   remember(r: TransitionRecord): void;
   since(seq: number, limit?: number): TransitionRecord[];
-  /** every record of one task, from the journal files (a slow path: it reads them all) */
-  ofTask(id: string): TransitionRecord[];
   /** one task as its journal lines leave it (a task that left memory), or undefined */
   taskOf(id: string): PersistedTask | undefined;
 }
@@ -44,7 +42,6 @@ export function createReplay(opts: { capacity: number; journalDir?: () => string
   }
 
   return {
-    ofTask: (id) => linesOf(id).flatMap((l) => ('r' in l && l.r.kind === 'task' && l.r.id === id ? [l.r] : [])),
     taskOf(id) {
       // The same fold as a restore, over just this task's lines.
       const state = emptyState();

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { SupervisorContext } from '../../machines/supervisor.ts';
 import type { ResolvedConfig } from '../config.ts';
+import { openArchiveCatalog, type ArchiveCatalog } from '../store/archive-catalog.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import type { PersistedState, ProviderState } from '../store/state.ts';
 import type { Clock, TaskError } from '../types.ts';
@@ -29,7 +30,7 @@ export async function openPersistence(d: {
   providerNames: () => readonly string[];
   clock: Clock;
   logger: Logger;
-}): Promise<{ persistence: Persistence; restored: PersistedState }> {
+}): Promise<{ persistence: Persistence; restored: PersistedState; catalog: ArchiveCatalog }> {
   const { config, tasks, alerts, logger } = d;
   const store = createFileStore(config.dataDir, {
     durability: config.durability === 'fsync' ? 'fsync' : 'write',
@@ -37,6 +38,12 @@ export async function openPersistence(d: {
     onError: (err) => logger.error({ err }, 'journal write failed'),
   });
   const { state: restored, warnings } = await store.open();
+  // Opened once the store holds the data dir's lock.
+  const catalog = openArchiveCatalog(config.dataDir, {
+    // A quarter of retention a file: pruning whole files then frees disk at most a quarter late.
+    fileSpanMs: Math.max(60_000, config.retentionMs / 4),
+    onError: (err) => logger.error({ err }, 'archive catalogue write failed'),
+  });
   const persistence = createPersistence({
     store,
     tasks,
@@ -46,7 +53,11 @@ export async function openPersistence(d: {
     provider: d.provider,
     providerNames: d.providerNames,
     alerts: () => alerts.list(config.maxAlerts),
-    archive: () => d.archive.toJSON(),
+    // A snapshot leaves out the tasks that left memory: the catalogue must hold them first.
+    archive: () => {
+      catalog.flush();
+      return d.archive.toJSON();
+    },
     seq: () => d.bus.seq,
     clock: d.clock,
     logger,
@@ -57,11 +68,14 @@ export async function openPersistence(d: {
   alerts.load(restored.alerts);
   d.archive.load(restored.archive ?? [], restored.archived ?? [], d.clock.now());
   for (const [id, t] of Object.entries(restored.tasks)) {
+    // One string for the id: JSON.parse gave the context and every record a copy of their own.
+    t.ctx.id = id;
+    for (const r of t.history) r.id = id;
     tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history });
   }
   tasks.recount();
   for (const w of warnings) alerts.raise('WARNING', 'store', w);
-  return { persistence, restored };
+  return { persistence, restored, catalog };
 }
 
 /** Sets every restored task moving again; timed states keep only their remaining time. */

@@ -1,12 +1,12 @@
 // What callers and operators do to tasks: submit, cancel / retry / resolve, and an external executor's
 // reports. Each acts once the state allows it and answers once what it changed is durable.
-import { randomUUID } from 'node:crypto';
 import type { TaskContext, TaskEvent } from '../../machines/task.ts';
 import type { TaskView } from '../types.ts';
 import { live, mustGet, mustRun, refuse, type Core } from './core.ts';
 import { actorFrom } from './human.ts';
 import { retryEvent } from './retry-request.ts';
 import { parseSubmit } from './submit.ts';
+import { newTaskId } from './task-id.ts';
 import { taskView, type TaskEntry } from './tasks.ts';
 import { currentTraceparent } from './tracing.ts';
 import type { Warden } from './warden-api.ts';
@@ -43,7 +43,7 @@ export function taskCommands(core: Core): TaskCommands {
         await core.persistence?.durable();
         return { id: existing.id, created: false };
       }
-      const id = randomUUID();
+      const id = newTaskId();
       const at = core.clock.now();
       const actor = core.actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent(), ...(r.budget ? { budget: r.budget } : {}) });
       const context: TaskContext = { ...actor.getSnapshot().context };

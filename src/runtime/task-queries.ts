@@ -1,7 +1,9 @@
 // Reading tasks: one task, a page of them, a task's history and its result; finished tasks that left
 // memory are read back from the journal until retention.
 import { WardenError } from '../errors.ts';
+import type { PersistedTask } from '../store/state.ts';
 import { TERMINAL_STATUSES } from '../types.ts';
+import { archivedEntry, listWithArchive } from './archived-list.ts';
 import type { Core } from './core.ts';
 import { taskView, type TaskEntry } from './tasks.ts';
 import type { Warden } from './warden-api.ts';
@@ -11,17 +13,23 @@ export type TaskQueries = Pick<Warden, 'result' | 'get' | 'list' | 'history'>;
 export function taskQueries(core: Core): TaskQueries {
   const { tasks } = core;
 
-  /** A finished task that left memory, read back from the journal (undefined when it never was, or is past retention). */
-  function fromDisk(id: unknown): TaskEntry | undefined {
+  /** A finished task that left memory, from the archive catalogue (or, when it left before the
+   *  catalogue existed, folded from the journal); undefined when it never was, or is past retention. */
+  function fromDisk(id: unknown): PersistedTask | undefined {
     if (!core.persist || typeof id !== 'string' || !core.archive.has(id)) return undefined;
-    const t = core.replay.taskOf(id);
-    if (!t || !TERMINAL_STATUSES.includes(t.ctx.status)) return undefined;
-    return { id, order: -1, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history };
+    const t = core.catalog?.find(id) ?? core.replay.taskOf(id);
+    if (!t || !TERMINAL_STATUSES.includes(t.ctx.status) || t.updatedAt < core.clock.now() - core.config.retentionMs) return undefined;
+    return t;
+  }
+
+  function archivedView(id: unknown): TaskEntry | undefined {
+    const t = fromDisk(id);
+    return t && archivedEntry(t);
   }
 
   return {
     result(id) {
-      const entry = tasks.get(id) ?? fromDisk(id);
+      const entry = tasks.get(id) ?? archivedView(id);
       if (!entry) return Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
       if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
       if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
@@ -29,11 +37,15 @@ export function taskQueries(core: Core): TaskQueries {
     },
 
     get(id) {
-      const entry = tasks.get(id) ?? fromDisk(id);
+      const entry = tasks.get(id) ?? archivedView(id);
       return entry ? taskView(entry) : undefined;
     },
 
     list(q = {}) {
+      // Finished tasks that left memory are listed too, from the catalogue, while within retention.
+      if (core.catalog && q.status && TERMINAL_STATUSES.includes(q.status)) {
+        return listWithArchive(tasks, core.catalog, { ...q, status: q.status }, core.bus.seq, core.clock.now() - core.config.retentionMs);
+      }
       const { items, nextCursor } = tasks.list(q);
       return { items: items.map(taskView), nextCursor };
     },
@@ -41,9 +53,9 @@ export function taskQueries(core: Core): TaskQueries {
     history(id) {
       const entry = typeof id === 'string' ? tasks.get(id) : undefined;
       if (entry) return [...entry.history];
-      // A finished task that left memory and the snapshot; its records are still in the journal.
-      const records = core.persist && typeof id === 'string' && core.archive.has(id) ? core.replay.ofTask(id) : [];
-      if (records.length > 0) return records;
+      // A finished task that left memory and the snapshot: its history is in the catalogue.
+      const t = fromDisk(id);
+      if (t) return [...t.history];
       throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
     },
   };

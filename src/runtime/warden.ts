@@ -125,7 +125,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     decide,
     hooks,
     tracing: createTracing((id) => tasks.get(id)?.context),
-    retention: createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock }),
+    retention: createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock, catalog: () => core.catalog }),
     gates,
     used: { ...NO_USAGE },
     state: 'idle',

@@ -1,6 +1,8 @@
 // Which task ids left memory for the journal: a Bloom filter in generations, so a lookup of an id
 // that was never here costs no journal scan (bar a ~1 % false positive), memory stays ~10 bits per
 // archived id, and a generation whose newest id is past retention is dropped whole.
+import { probe, type Bloom } from './bloom.ts';
+
 export interface ArchiveGeneration {
   /** the bit array, base64 */
   bits: string;
@@ -28,41 +30,14 @@ const HASHES = 7;
 const FIRST_CAPACITY = 16_384;
 const MAX_CAPACITY = 1 << 22;
 
-interface Gen {
-  bits: Uint8Array;
+interface Gen extends Bloom {
   capacity: number;
   count: number;
   newestAt: number;
 }
 
-/** Two 32-bit FNV-1a hashes of the id; the k probes are h1 + i·h2 (Kirsch–Mitzenmacher). */
-function hashes(id: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x01000193 ^ 0x5bd1e995;
-  for (let i = 0; i < id.length; i++) {
-    const c = id.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-  }
-  return [a >>> 0, (b | 1) >>> 0];
-}
-
-function probe(g: Gen, id: string, set: boolean): boolean {
-  const m = g.bits.length * 8;
-  const [h1, h2] = hashes(id);
-  let all = true;
-  for (let i = 0; i < HASHES; i++) {
-    const bit = (h1 + i * h2) % m;
-    const byte = bit >>> 3;
-    const mask = 1 << (bit & 7);
-    if (set) g.bits[byte]! |= mask;
-    else if ((g.bits[byte]! & mask) === 0) all = false;
-  }
-  return all;
-}
-
 function fresh(capacity: number): Gen {
-  return { bits: new Uint8Array(Math.ceil((capacity * BITS_PER_ID) / 8)), capacity, count: 0, newestAt: 0 };
+  return { bits: new Uint8Array(Math.ceil((capacity * BITS_PER_ID) / 8)), hashes: HASHES, capacity, count: 0, newestAt: 0 };
 }
 
 export function createArchiveIndex(): ArchiveIndex {
@@ -87,7 +62,7 @@ export function createArchiveIndex(): ArchiveIndex {
     load(saved, legacyIds, at) {
       gens.length = 0;
       for (const g of saved) {
-        gens.push({ bits: new Uint8Array(Buffer.from(g.bits, 'base64')), capacity: g.capacity, count: g.count, newestAt: g.newestAt });
+        gens.push({ bits: new Uint8Array(Buffer.from(g.bits, 'base64')), hashes: HASHES, capacity: g.capacity, count: g.count, newestAt: g.newestAt });
       }
       for (const id of legacyIds) index.add(id, at);
     },

@@ -3,6 +3,7 @@
 // NODE_ENV=test does not turn the snapshot into memory).
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pino } from 'pino';
@@ -194,4 +195,23 @@ export function useStoreClock(): void {
 export async function advance(ms: number): Promise<void> {
   await vi.advanceTimersByTimeAsync(ms);
   await turns(3);
+}
+
+/** The base names of the files `fs.readFileSync` opened while `fn` ran (the real one does the reading). */
+export function readsDuring(fn: () => void): string[] {
+  const cjs = createRequire(import.meta.url)('node:fs') as { readFileSync: (...a: unknown[]) => unknown };
+  const real = cjs.readFileSync;
+  const seen: string[] = [];
+  cjs.readFileSync = (...a: unknown[]) => {
+    seen.push(path.basename(String(a[0])));
+    return real(...a);
+  };
+  syncBuiltinESMExports(); // `import * as fs` in src/ sees the wrapper too
+  try {
+    fn();
+  } finally {
+    cjs.readFileSync = real;
+    syncBuiltinESMExports();
+  }
+  return seen;
 }
