@@ -12,15 +12,18 @@ export function healthOf(v: {
   supervisors: SupervisorView[];
   tasks: Health['tasks'];
   storage?: Health['storage'];
+  /** false while the PostgreSQL store is lost (undefined with the file store) */
+  storeUp?: boolean;
 }): Health {
   const failing =
+    v.storeUp === false ||
     v.supervisors.some((s) => s.status === 'ESCALATED') ||
     (v.agents.length > 0 && v.agents.every((a) => a.lifecycle === 'ESCALATED' || a.lifecycle === 'STOPPED'));
   const degraded = v.breakers.some((b) => b.state === 'OPEN') || v.agents.some((a) => a.lifecycle === 'ESCALATED');
   return {
     status: failing ? 'failing' : degraded ? 'degraded' : 'ok',
     state: v.state,
-    ready: v.state === 'running',
+    ready: v.state === 'running' && v.storeUp !== false,
     uptimeMs: v.uptimeMs,
     agents: v.agents,
     breakers: v.breakers,

@@ -6,7 +6,9 @@ import type { ResolvedConfig } from '../config.ts';
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import type { PersistedState } from '../store/state.ts';
 import type { Clock } from '../types.ts';
+import type { Store } from '../store/contract.ts';
 import { createFileStore } from '../store/file-store.ts';
+import { createPostgresStore, type PostgresStore } from '../store/postgres-store.ts';
 import type { AlertBook } from './alerts.ts';
 import type { AgentSlot, Engine } from './engine.ts';
 import { createPersistence, type Persistence } from './persistence.ts';
@@ -24,13 +26,18 @@ export async function openPersistence(d: {
   supervisor: (name: string) => SupervisorContext | undefined;
   clock: Clock;
   logger: Logger;
-}): Promise<{ persistence: Persistence; restored: PersistedState }> {
+  /** what the PostgreSQL store asks of the cluster (which tasks this process holds) */
+  cluster?: { holds(id: string): boolean; fenced(ids: string[]): void };
+}): Promise<{ persistence: Persistence; restored: PersistedState; postgres?: PostgresStore }> {
   const { config, tasks, alerts, logger } = d;
-  const store = createFileStore(config.dataDir, {
-    durability: config.durability === 'fsync' ? 'fsync' : 'write',
-    maxAlerts: config.maxAlerts,
-    onError: (err) => logger.error({ err }, 'journal write failed'),
-  });
+  const postgres = config.store ? openPostgres(d) : undefined;
+  const store: Store =
+    postgres ??
+    createFileStore(config.dataDir, {
+      durability: config.durability === 'fsync' ? 'fsync' : 'write',
+      maxAlerts: config.maxAlerts,
+      onError: (err) => logger.error({ err }, 'journal write failed'),
+    });
   const { state: restored, warnings } = await store.open();
   const persistence = createPersistence({
     store,
@@ -54,7 +61,25 @@ export async function openPersistence(d: {
   }
   tasks.recount();
   for (const w of warnings) alerts.raise('WARNING', 'store', w);
-  return { persistence, restored };
+  return { persistence, restored, postgres };
+}
+
+function openPostgres(d: Parameters<typeof openPersistence>[0]): PostgresStore | undefined {
+  const pg = d.config.store?.postgres;
+  if (!pg) return undefined;
+  const { logger } = d;
+  return createPostgresStore({
+    connectionString: pg.connectionString,
+    schema: pg.schema,
+    node: d.config.node,
+    clock: d.clock,
+    maxAlerts: d.config.maxAlerts,
+    leaseMs: d.config.leaseMs,
+    holds: (id) => d.cluster?.holds(id) ?? false,
+    onFenced: (ids) => d.cluster?.fenced(ids),
+    onError: (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err, errCode: (err as { code?: unknown }).code }, 'PostgreSQL write failed; kept and retried'),
+    onHealthy: (up) => (up ? logger.info('PostgreSQL writes resumed') : logger.error('PostgreSQL is not taking writes')),
+  });
 }
 
 /** Sets every restored task moving again; timed states keep only their remaining time. */

@@ -1,6 +1,6 @@
 // Validates a submit request (library or HTTP) against the config: a clear error naming the field.
 import { z } from 'zod';
-import type { ResolvedConfig } from '../config.ts';
+import { AGENT_NAME_PATTERN, type ResolvedConfig } from '../config.ts';
 import { inputMessage } from '../config/messages.ts';
 import { WardenError } from '../errors.ts';
 
@@ -47,7 +47,8 @@ export function parseSubmit(req: unknown, config: ResolvedConfig): ParsedSubmit 
       field: 'type',
     });
   }
-  if (!config.agents[r.agent]) {
+  // On PostgreSQL another process may declare the agent: any well-formed name is taken, and waits for one.
+  if (!config.agents[r.agent] && !(config.store && AGENT_NAME_PATTERN.test(r.agent))) {
     throw new WardenError('invalid_input', `agent: unknown agent "${r.agent}" (known: ${Object.keys(config.agents).join(', ')})`, {
       field: 'agent',
     });

@@ -14,6 +14,7 @@ import { dataDirBytes } from '../store/journal.ts';
 import { createAgentHooks } from './agent-hooks.ts';
 import { abortAttempt } from './attempt.ts';
 import { createAlertBook } from './alerts.ts';
+import { createCluster, type Cluster } from './cluster.ts';
 import { createEngine, type AgentSlot } from './engine.ts';
 import { actorFrom } from './human.ts';
 import { resolveClock, sleep } from './clock.ts';
@@ -52,6 +53,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const logger = config.logger ?? createLogger();
   const inspect = config.inspect as Inspect | undefined;
   const persist = config.persist && config.durability !== 'memory';
+  // Journal files in dataDir exist only with the file store; PostgreSQL keeps its own (cluster.ts).
+  const files = persist && !config.store;
+  let cluster: Cluster | undefined;
   // Only the error's name: a listener's message may quote task contents.
   const bus = createRecordBus(now, (r) => onRecord(r), (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
   const tasks = createTaskTable();
@@ -67,7 +71,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const servers = new Set<ServerHandle>();
   const replay = createReplay({
     capacity: 10_000,
-    journalDir: () => (persist ? config.dataDir : undefined),
+    journalDir: () => (files ? config.dataDir : undefined),
     flush: () => persistence?.flush(),
   });
 
@@ -126,6 +130,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     if (!entry || !context) return;
     tasks.apply(r, context);
     engine.onTaskRecord(r, entry);
+    cluster?.onRecord(r);
     dispatch(r, entry);
     if (TERMINAL_STATUSES.includes(r.to as TaskStatus)) {
       settle(entry);
@@ -135,7 +140,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
 
   /** The explicit dispatch step: a task that became ASSIGNED joins its agent's queue. */
   function dispatch(r: TransitionRecord, entry: TaskEntry) {
-    if (r.to === 'ASSIGNED') engine.enqueue(entry);
+    if (r.to === 'ASSIGNED' && (!cluster || cluster.keeps(entry, r))) engine.enqueue(entry);
   }
 
   function settle(entry: TaskEntry) {
@@ -160,8 +165,13 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       supervisor: (name) => supervisor?.contextOf(name),
       clock,
       logger,
+      cluster: { holds: (id) => cluster?.holds(id) ?? false, fenced: (ids) => cluster?.fenced(ids) },
     });
     persistence = opened.persistence;
+    const store = opened.postgres;
+    if (store) {
+      cluster = createCluster({ config, store, tasks, agents, engine, live, clock, logger, settled: (e) => (settle(e), retention.settled(e)) });
+    }
     return opened.restored;
   }
 
@@ -174,11 +184,11 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     expired.cancel();
   }
 
-  const retention = createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock });
+  const retention = createRetention({ config, tasks, archive, dataDir: files ? config.dataDir : undefined, clock });
 
   /** A finished task that left memory, read back from the journal (undefined when it never was, or is past retention). */
   function fromDisk(id: unknown): TaskEntry | undefined {
-    if (!persist || typeof id !== 'string' || !archive.has(id)) return undefined;
+    if (!files || typeof id !== 'string' || !archive.has(id)) return undefined;
     const t = replay.taskOf(id);
     if (!t || !TERMINAL_STATUSES.includes(t.ctx.status)) return undefined;
     return { id, order: -1, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history };
@@ -201,9 +211,14 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   /** Sends an operator's event once it is durable, or rejects with invalid_transition when the state does not take it. */
   async function command(id: string, event: TaskEvent, what: string): Promise<TaskView> {
     mustRun();
+    // Across processes the task's row is taken first; a cancel takes it even from a live process.
+    const taken = cluster ? await cluster.take(id, event.type === 'CANCEL') : true;
     const entry = mustGet(id);
-    const actor = live(entry);
-    if (!actor?.getSnapshot().can(event)) throw refuse(id, what, entry.context.status);
+    const actor = taken ? live(entry) : undefined;
+    if (!actor?.getSnapshot().can(event)) {
+      cluster?.untake(id);
+      throw refuse(id, what, entry.context.status);
+    }
     actor.send(event);
     await persistence?.durable();
     return taskView(entry);
@@ -274,7 +289,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
           if (agents.get(name)?.ref.getSnapshot().context.lifecycle === 'STARTING') await hooks.start(name);
         }
         state = 'running';
-        resumeTasks(tasks, agents, engine, live);
+        if (cluster) await cluster.start();
+        else resumeTasks(tasks, agents, engine, live);
         engine.setDispatching(true);
         retention.start();
       } catch (err) {
@@ -306,6 +322,12 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         tracing.close();
         await hooks.stopAll(order);
         try {
+          await persistence?.durable();
+        } catch {
+          // what could not be written stays for the next start's recovery
+        }
+        await cluster?.stop();
+        try {
           await persistence?.close();
         } catch (err) {
           logger.error({ err }, 'final snapshot failed');
@@ -324,6 +346,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         return { id: existing.id, created: false };
       }
       const id = randomUUID();
+      // Unique across the cluster: the key is reserved in PostgreSQL before the task exists.
+      const owner = r.idempotencyKey && cluster ? await cluster.reserveKey(r.idempotencyKey, id) : id;
+      if (owner !== id) return { id: owner, created: false };
       const at = now();
       const actor = actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent() });
       const context: TaskContext = { ...actor.getSnapshot().context };
@@ -406,7 +431,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         breakers: warden.breakers(),
         supervisors: supervisorViews(),
         tasks: { total: tasks.size, inFlight: engine.inFlight(), byStatus: tasks.countByStatus() },
-        ...(persist && state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
+        storeUp: cluster?.up,
+        ...(files && state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
       });
     },
 
@@ -451,7 +477,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         token: o.token ?? (o.tokens ? undefined : (config.token ?? process.env.WARDEN_TOKEN)),
         tokens: o.tokens,
         lastSeq: () => bus.seq,
-        dataDir: persist ? config.dataDir : undefined,
+        dataDir: files ? config.dataDir : undefined,
         replay: (seq) => replay.since(seq),
         now,
         logger,

@@ -20,7 +20,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: (s:
         output jsonb,
         checkpoint jsonb,
         usage jsonb,
-        idempotency_key text UNIQUE,
+        idempotency_key text,
         created_at bigint NOT NULL,
         updated_at bigint NOT NULL,
         lease_owner text,
@@ -29,6 +29,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: (s:
       CREATE INDEX tasks_claimable ON ${s}.tasks (agent, created_order) WHERE lease_owner IS NULL AND status = 'ASSIGNED';
       CREATE INDEX tasks_leased ON ${s}.tasks (lease_until) WHERE lease_owner IS NOT NULL;
       CREATE INDEX tasks_finished ON ${s}.tasks (updated_at) WHERE status IN ('SUCCEEDED', 'CANCELLED');
+      CREATE INDEX tasks_idempotency ON ${s}.tasks (idempotency_key) WHERE idempotency_key IS NOT NULL;
       CREATE TABLE ${s}.transitions (
         gid bigserial PRIMARY KEY,
         node text NOT NULL,
@@ -38,6 +39,11 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: (s:
       );
       CREATE INDEX transitions_task ON ${s}.transitions (task_id, gid) WHERE task_id IS NOT NULL;
       CREATE INDEX transitions_node ON ${s}.transitions (node, n);
+      CREATE TABLE ${s}.idempotency_keys (
+        key text PRIMARY KEY,
+        task_id text NOT NULL
+      );
+      CREATE INDEX idempotency_keys_task ON ${s}.idempotency_keys (task_id);
       CREATE TABLE ${s}.node_state (
         node text PRIMARY KEY,
         n bigint NOT NULL,

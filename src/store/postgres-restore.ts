@@ -29,7 +29,24 @@ export function taskOfRow(row: TaskRowRead, history: TransitionRecord[] = []): P
   return t;
 }
 
-export async function loadState(pool: pg.Pool, schema: string, node: string, maxAlerts: number): Promise<PersistedState> {
+/** The restored state and the last journal row it includes (where a tail of the journal starts). */
+export async function loadState(pool: pg.Pool, schema: string, node: string, maxAlerts: number): Promise<{ state: PersistedState; gid: number }> {
+  const client = await pool.connect();
+  try {
+    // One snapshot of the database: the task rows and the journal agree with each other.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const out = await read(client, schema, node, maxAlerts);
+    await client.query('COMMIT');
+    return out;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function read(pool: pg.PoolClient, schema: string, node: string, maxAlerts: number): Promise<{ state: PersistedState; gid: number }> {
   const snap = await pool.query<{ n: string; state: PersistedState }>(`SELECT n, state FROM ${schema}.node_state WHERE node = $1`, [node]);
   const state: PersistedState = snap.rows[0] ? { ...emptyState(), ...snap.rows[0].state, tasks: {}, n: Number(snap.rows[0].n) } : emptyState();
   // This node's own lines after its snapshot: alerts and agent/supervisor changes replay as the file store's do.
@@ -48,8 +65,9 @@ export async function loadState(pool: pg.Pool, schema: string, node: string, max
   }
   const tasks = await pool.query<TaskRowRead>(`SELECT ${TASK_COLUMNS} FROM ${schema}.tasks ORDER BY created_order`);
   const histories = new Map<string, TransitionRecord[]>();
+  const last = await pool.query<{ gid: string | null }>(`SELECT max(gid) AS gid FROM ${schema}.transitions`);
   const records = await pool.query<{ task_id: string; r: TransitionRecord }>(
-    `SELECT task_id, line->'r' AS r FROM ${schema}.transitions WHERE task_id IS NOT NULL ORDER BY gid`,
+    `SELECT task_id, line->'r' AS r FROM ${schema}.transitions WHERE task_id IS NOT NULL AND line ? 'r' ORDER BY gid`,
   );
   for (const row of records.rows) {
     let h = histories.get(row.task_id);
@@ -57,5 +75,5 @@ export async function loadState(pool: pg.Pool, schema: string, node: string, max
     h.push(row.r);
   }
   for (const row of tasks.rows) state.tasks[row.id] = taskOfRow(row, histories.get(row.id) ?? []);
-  return state;
+  return { state, gid: Number(last.rows[0]?.gid ?? 0) };
 }

@@ -37,6 +37,9 @@ export interface PostgresStore extends Store {
   readonly healthy: boolean;
   /** the migrations this process applied at open (empty when another had) */
   readonly migrated: number[];
+  /** the last journal row the restored state includes */
+  readonly restoredGid: number;
+  readonly node: string;
 }
 
 export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
@@ -48,6 +51,7 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
   let writer: Writer | undefined;
   let n = 0;
   let migrated: number[] = [];
+  let restoredGid = 0;
   let closing: Promise<void> | undefined;
 
   function must(): Writer {
@@ -69,6 +73,12 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
     get migrated() {
       return migrated;
     },
+    get restoredGid() {
+      return restoredGid;
+    },
+    get node() {
+      return o.node;
+    },
 
     async open(): Promise<Restored> {
       if (pool) throw new Error(`the PostgreSQL store (schema ${schemaName}) is already open`);
@@ -79,7 +89,9 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
         migrated = await migrate(p, schemaName, schema).catch((err: unknown) => {
           throw unavailable(o.connectionString, err);
         });
-        state = await loadState(p, schema, o.node, o.maxAlerts);
+        const loaded = await loadState(p, schema, o.node, o.maxAlerts);
+        state = loaded.state;
+        restoredGid = loaded.gid;
         n = state.n;
         pool = p;
       } catch (err) {
@@ -119,6 +131,8 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
       w.flush();
       const { tasks: _rows, ...state } = build(n);
       await w.settled();
+      // A snapshot must not claim lines the database has not taken.
+      if (!w.healthy) throw unavailable(o.connectionString, new Error('journal lines are waiting to be written'));
       await store.pool.query(
         `INSERT INTO ${schema}.node_state (node, n, state) VALUES ($1, $2, $3)
          ON CONFLICT (node) DO UPDATE SET n = excluded.n, state = excluded.state, saved_at = now()`,
@@ -131,7 +145,7 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
       w.flush();
       await w.settled();
       const { rows } = await store.pool.query<{ r: TransitionRecord }>(
-        `SELECT line->'r' AS r FROM ${schema}.transitions WHERE task_id = $1 ORDER BY gid`,
+        `SELECT line->'r' AS r FROM ${schema}.transitions WHERE task_id = $1 AND line ? 'r' ORDER BY gid`,
         [taskId],
       );
       return rows.map((row) => row.r);

@@ -265,7 +265,7 @@ async function writeBatch(o: WriterOptions, batch: JournalLine[]): Promise<strin
         fenced.add(id);
         continue;
       }
-      lines.push({ n: line.n, task_id: 'r' in line && line.r.kind === 'task' ? line.r.id : null, line });
+      lines.push({ n: line.n, task_id: id ?? null, line });
     }
     if (lines.length > 0) {
       await client.query(
