@@ -85,7 +85,10 @@ export function clusterSql(pool: pg.Pool, s: string, node: string): ClusterSql {
          SELECT task_id FROM ins UNION ALL SELECT task_id FROM ${s}.idempotency_keys WHERE key = $1 LIMIT 1`,
         [key, id],
       );
-      return rows[0]?.task_id ?? id;
+      if (rows[0]) return rows[0].task_id;
+      // A concurrent reservation committed after this statement's snapshot: read it now.
+      const again = await pool.query<{ task_id: string }>(`SELECT task_id FROM ${s}.idempotency_keys WHERE key = $1`, [key]);
+      return again.rows[0]?.task_id ?? id;
     },
     async tail(gid, limit) {
       const { rows } = await pool.query<{ gid: string; node: string; line: JournalLine }>(
