@@ -46,8 +46,9 @@ export function createMirror(d: MirrorDeps): { apply(line: JournalLine): void } 
       return;
     }
     if (since !== undefined) {
+      // Another process wrote to a task held here: it took the task over, so what runs here stops.
       held.delete(r.id);
-      d.engine.onTaskRecord(r, entry);
+      d.engine.drop(r.id);
     }
     entry.actor?.stop();
     entry.actor = undefined;

@@ -197,6 +197,8 @@ export function createCluster(d: ClusterDeps): Cluster {
     fenced(ids) {
       for (const id of ids) {
         held.delete(id);
+        // Its START may be among the dropped lines: the attempt must not run here as well.
+        engine.drop(id);
         const entry = tasks.get(id);
         if (entry) {
           entry.actor?.stop();

@@ -60,6 +60,8 @@ export interface Engine {
   attempt(id: string): Attempt | undefined;
   /** a task record arrived: tidy up an attempt a CANCEL cut short */
   onTaskRecord(record: TransitionRecord, entry: TaskEntry): void;
+  /** aborts and forgets a task's attempt without an event: another process took the task over */
+  drop(id: string): void;
   /** fail every attempt in flight on an agent that crashed or stopped */
   failAgentAttempts(agent: string, reason: string): void;
   setDispatching(on: boolean): void;
@@ -336,6 +338,13 @@ export function createEngine(deps: EngineDeps): Engine {
       const attempt = attempts.get(entry.id);
       if (!attempt) return;
       abortAttempt(attempt, new DOMException('task cancelled', 'AbortError'));
+      release(attempt, 'cancelled');
+      pump(attempt.agent);
+    },
+    drop(id) {
+      const attempt = attempts.get(id);
+      if (!attempt) return;
+      abortAttempt(attempt, new DOMException('task taken over by another process', 'AbortError'));
       release(attempt, 'cancelled');
       pump(attempt.agent);
     },
