@@ -32,6 +32,9 @@ export function createPool(opts: PostgresOptions, max = 4): pg.Pool {
   const pool = new pg.Pool({ connectionString: withDefaultUser(opts.connectionString), max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000 });
   // An idle client that loses its server emits here; the next query reports it where it matters.
   pool.on('error', () => {});
+  // A checked-out client between two queries has no listener of the pool's: without one of its own a
+  // lost connection would be an uncaught 'error' that ends the process. Its next query fails instead.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 
