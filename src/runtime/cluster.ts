@@ -13,6 +13,7 @@ import { taskOfRow, type TaskRowRead } from '../store/postgres-restore.ts';
 import type { PostgresStore } from '../store/postgres-store.ts';
 import type { Clock, TransitionRecord } from '../types.ts';
 import { every, type Repeating } from './clock.ts';
+import { createClusterBreakers } from './cluster-breaker.ts';
 import { createMirror } from './cluster-mirror.ts';
 import type { AgentSlot, Engine } from './engine.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
@@ -35,6 +36,11 @@ export interface Cluster {
   untake(id: string): void;
   /** the id of the task that holds the key across the cluster (`id` when this submit reserved it) */
   reserveKey(key: string, id: string): Promise<string>;
+  /** a failure the local breaker counted without changing state: the cluster counts it too */
+  agentFailure(agent: string): void;
+  /** a local agent record (circuit changes go to the cluster) */
+  onAgentRecord(r: TransitionRecord): void;
+  mayProbe(agent: string): boolean;
   /** false while the database or the notification channel is lost */
   readonly up: boolean;
 }
@@ -64,6 +70,7 @@ export function createCluster(d: ClusterDeps): Cluster {
   const held = new Map<string, number>();
   const takenFrom = new Map<string, string | null>();
   const mirror = createMirror({ tasks, engine, held, settled: d.settled });
+  const breakers = createClusterBreakers({ store, node, agents, engine, clock, logger });
   let gid = store.restoredGid;
   let listener: Listener | undefined;
   let ticker: Repeating | undefined;
@@ -73,7 +80,7 @@ export function createCluster(d: ClusterDeps): Cluster {
   let stopped = false;
   let ticks = 0;
   // One round of work at a time; asks that arrive meanwhile run in the next round.
-  const wanted = { tail: false, claim: false, expire: false, sweep: false };
+  const wanted = { tail: false, claim: false, expire: false, sweep: false, breakers: false };
   let running: Promise<void> | undefined;
 
   function kick(what: Partial<typeof wanted>) {
@@ -82,10 +89,11 @@ export function createCluster(d: ClusterDeps): Cluster {
   }
 
   async function loop() {
-    while (!stopped && (wanted.tail || wanted.claim || wanted.expire || wanted.sweep)) {
+    while (!stopped && (wanted.tail || wanted.claim || wanted.expire || wanted.sweep || wanted.breakers)) {
       const w = { ...wanted };
-      Object.assign(wanted, { tail: false, claim: false, expire: false, sweep: false });
+      Object.assign(wanted, { tail: false, claim: false, expire: false, sweep: false, breakers: false });
       try {
+        if (w.breakers) await breakers.sync();
         if (w.tail || w.claim) await tail();
         if (w.expire) await expire(false);
         if (w.claim) await claim();
@@ -112,8 +120,9 @@ export function createCluster(d: ClusterDeps): Cluster {
 
   function freeSlots(slot: AgentSlot): number {
     const c = slot.ref.getSnapshot().context;
-    // An open circuit or a stopped agent leaves its tasks to the processes that can run them.
+    // An open circuit, a half-open one another process probes, or a stopped agent claims nothing.
     if (c.circuit === 'OPEN' || c.lifecycle !== 'RUNNING') return 0;
+    if (c.circuit === 'HALF_OPEN' && !breakers.mayProbe(slot.cfg.name)) return 0;
     return slot.cfg.concurrency - slot.running.size - slot.queue.size;
   }
 
@@ -230,14 +239,14 @@ export function createCluster(d: ClusterDeps): Cluster {
         channel: store.channel,
         clock,
         onNotify(payload) {
-          let msg: { node?: string; assigned?: string[] } = {};
+          let msg: { node?: string; assigned?: string[]; breaker?: string } = {};
           try {
             msg = JSON.parse(payload) as typeof msg;
           } catch {
             return;
           }
           const mine = (msg.assigned ?? []).some((a) => agents.has(a));
-          kick({ tail: msg.node !== node, claim: mine });
+          kick({ tail: msg.node !== node && !msg.breaker, claim: mine, breakers: msg.breaker !== undefined && msg.node !== node });
         },
         onState(up) {
           listening = up;
@@ -245,12 +254,13 @@ export function createCluster(d: ClusterDeps): Cluster {
           if (up) kick({ tail: true, claim: true, expire: true });
         },
       });
+      await breakers.start();
       // This node's leases from an earlier life: that process is gone, so its attempts crashed.
       await expire(true);
       kick({ tail: true, claim: true, expire: true });
       ticker = every(clock, 1_000, () => {
         ticks++;
-        kick({ tail: true, claim: true, expire: true, sweep: ticks % SWEEP_EVERY_TICKS === 0 });
+        kick({ tail: true, claim: true, expire: true, breakers: true, sweep: ticks % SWEEP_EVERY_TICKS === 0 });
       });
       renewer = every(clock, Math.max(100, Math.floor(leaseMs / 3)), () => void renew());
     },
@@ -298,6 +308,9 @@ export function createCluster(d: ClusterDeps): Cluster {
         throw err instanceof WardenError ? err : unavailable(config.store?.postgres.connectionString ?? '', err);
       }
     },
+    agentFailure: (agent) => breakers.failure(agent),
+    onAgentRecord: (r) => breakers.onRecord(r),
+    mayProbe: (agent) => breakers.mayProbe(agent),
     get up() {
       return dbUp && listening && store.healthy;
     },

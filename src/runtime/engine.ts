@@ -49,6 +49,8 @@ export interface EngineDeps {
   onAgentChange(agent: string): void;
   /** resolves once the journal holds what was recorded so far (undefined without a journal) */
   durable?(): Promise<void> | undefined;
+  /** whether a half-open probe may go out here (a cluster elects one process); undefined = always */
+  mayProbe?(agent: string): boolean;
 }
 
 export interface Engine {
@@ -126,7 +128,9 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function admitsNow(slot: AgentSlot): boolean {
-    return admitsCall(agentContext(slot), slot.running.size, slot.cfg.concurrency);
+    const c = agentContext(slot);
+    if (c.circuit === 'HALF_OPEN' && deps.mayProbe && !deps.mayProbe(slot.cfg.name)) return false;
+    return admitsCall(c, slot.running.size, slot.cfg.concurrency);
   }
 
   function drain(slot: AgentSlot, name: string) {

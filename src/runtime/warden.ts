@@ -102,8 +102,9 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     logger,
     live,
     onCheckpoint: (id, attempt, data) => persistence?.checkpoint(id, attempt, data),
-    onAgentChange: (name) => persistence?.agent(name),
+    onAgentChange: (name) => (persistence?.agent(name), cluster?.agentFailure(name)),
     durable: () => persistence?.durable(),
+    mayProbe: (name) => cluster?.mayProbe(name) ?? true,
   });
   const hooks = createAgentHooks({ agents, engine, clock, random, logger });
 
@@ -117,6 +118,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
    */
   function onRecord(r: TransitionRecord) {
     if (r.kind === 'task') onTaskRecord(r);
+    else if (r.kind === 'agent') cluster?.onAgentRecord(r);
     persistence?.record(r);
     replay.remember(r);
     alerts.fromRecord(r);

@@ -51,6 +51,22 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: (s:
         saved_at timestamptz NOT NULL DEFAULT now()
       );`,
   },
+  {
+    version: 2,
+    name: 'cluster-wide breakers',
+    sql: (s) => `
+      CREATE TABLE ${s}.breakers (
+        agent text PRIMARY KEY,
+        state text NOT NULL DEFAULT 'CLOSED',
+        failures integer NOT NULL DEFAULT 0,
+        window_start bigint NOT NULL DEFAULT 0,
+        opened_at bigint,
+        open_until bigint,
+        probe_owner text,
+        probe_until bigint,
+        version bigint NOT NULL DEFAULT 0
+      );`,
+  },
 ];
 
 /** The advisory lock key: one per schema, so two schemas on one database migrate independently. */
