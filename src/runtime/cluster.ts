@@ -59,6 +59,8 @@ export interface ClusterDeps {
 
 const RESTING = new Set(['ESCALATED', 'SUCCEEDED', 'CANCELLED']);
 const TAIL_PAGE = 2_000;
+const HOLE_MS = 10_000;
+const MAX_HOLES = 10_000;
 const SWEEP_EVERY_TICKS = 60;
 
 export function createCluster(d: ClusterDeps): Cluster {
@@ -72,6 +74,7 @@ export function createCluster(d: ClusterDeps): Cluster {
   const mirror = createMirror({ tasks, engine, held, settled: d.settled });
   const breakers = createClusterBreakers({ store, node, agents, engine, clock, logger });
   let gid = store.restoredGid;
+  const holes = new Map<number, number>();
   let listener: Listener | undefined;
   let ticker: Repeating | undefined;
   let renewer: Repeating | undefined;
@@ -107,13 +110,26 @@ export function createCluster(d: ClusterDeps): Cluster {
     }
   }
 
+  /**
+   * Commits of several processes are not serialized, so a smaller gid may commit after a larger one:
+   * a gap passed over is a hole, asked for again by every tail until it shows up or HOLE_MS passes
+   * (a rolled-back batch leaves one for good). Records of one task never overtake each other: a
+   * process writes to a task only after the commit that handed it over.
+   */
   async function tail() {
     for (;;) {
-      const rows = await sql.tail(gid, TAIL_PAGE);
+      const ask = [...holes.keys()];
+      const rows = await sql.tail(gid, TAIL_PAGE, ask);
       for (const row of rows) {
-        gid = row.gid;
+        if (row.gid <= gid) holes.delete(row.gid);
+        else {
+          for (let g = gid + 1; g < row.gid && row.gid - g <= MAX_HOLES; g++) holes.set(g, now());
+          gid = row.gid;
+        }
         if (row.node !== node) mirror.apply(row.line);
       }
+      const old = now() - HOLE_MS;
+      for (const [g, at] of holes) if (at < old) holes.delete(g);
       if (rows.length < TAIL_PAGE) return;
     }
   }

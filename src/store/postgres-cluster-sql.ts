@@ -18,8 +18,8 @@ export interface ClusterSql {
   release(id: string): Promise<void>;
   /** the task id that holds the key: `id` when this call reserved it */
   reserveKey(key: string, id: string): Promise<string>;
-  /** journal rows of other nodes after `gid`, in commit order */
-  tail(gid: number, limit: number): Promise<Array<{ gid: number; node: string; line: JournalLine }>>;
+  /** journal rows after `gid`, and those of the `holes` that committed since, in gid order */
+  tail(gid: number, limit: number, holes: number[]): Promise<Array<{ gid: number; node: string; line: JournalLine }>>;
   /** deletes finished tasks (and their transitions) older than `cutoff`, `batch` at a time; returns how many */
   sweep(cutoff: number, batch: number): Promise<number>;
 }
@@ -90,10 +90,12 @@ export function clusterSql(pool: pg.Pool, s: string, node: string): ClusterSql {
       const again = await pool.query<{ task_id: string }>(`SELECT task_id FROM ${s}.idempotency_keys WHERE key = $1`, [key]);
       return again.rows[0]?.task_id ?? id;
     },
-    async tail(gid, limit) {
+    async tail(gid, limit, holes) {
       const { rows } = await pool.query<{ gid: string; node: string; line: JournalLine }>(
-        `SELECT gid, node, line FROM ${s}.transitions WHERE gid > $1 ORDER BY gid LIMIT $2`,
-        [gid, limit],
+        holes.length === 0
+          ? `SELECT gid, node, line FROM ${s}.transitions WHERE gid > $1 ORDER BY gid LIMIT $2`
+          : `SELECT gid, node, line FROM ${s}.transitions WHERE gid > $1 OR gid = ANY($3::bigint[]) ORDER BY gid LIMIT $2`,
+        holes.length === 0 ? [gid, limit] : [gid, limit, holes],
       );
       return rows.map((r) => ({ gid: Number(r.gid), node: r.node, line: r.line }));
     },

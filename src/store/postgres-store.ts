@@ -32,7 +32,6 @@ export interface PostgresStore extends Store {
   /** the quoted schema */
   readonly schema: string;
   readonly channel: string;
-  readonly journalLock: string;
   /** false while the database does not take writes */
   readonly healthy: boolean;
   /** the migrations this process applied at open (empty when another had) */
@@ -46,7 +45,6 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
   const schemaName = o.schema ?? 'warden';
   const schema = quoteSchema(schemaName);
   const channel = `warden_${schemaName}`;
-  const journalLock = `warden:journal:${schemaName}`;
   let pool: pg.Pool | undefined;
   let writer: Writer | undefined;
   let n = 0;
@@ -66,7 +64,6 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
     },
     schema,
     channel,
-    journalLock,
     get healthy() {
       return writer?.healthy ?? false;
     },
@@ -101,8 +98,7 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
       writer = createWriter({
         pool,
         schema,
-        journalLock,
-        channel,
+            channel,
         node: o.node,
         clock: o.clock,
         holds: o.holds ?? (() => false),

@@ -10,8 +10,6 @@ export interface WriterOptions {
   pool: pg.Pool;
   /** the quoted schema */
   schema: string;
-  /** the advisory lock that orders commits, so a reader that tails by gid never skips one */
-  journalLock: string;
   channel: string;
   node: string;
   clock: Clock;
@@ -226,7 +224,6 @@ async function writeBatch(o: WriterOptions, batch: JournalLine[]): Promise<strin
   const client = await o.pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [o.journalLock]);
     const written = new Set<string>();
     if (f.rows.size > 0) {
       const { rows } = await client.query<{ id: string }>(
