@@ -32,6 +32,8 @@ export interface Cluster {
   stop(): Promise<void>;
   /** before an operator's command: the task's row becomes this process's; false when another live process holds it */
   take(id: string, force: boolean): Promise<boolean>;
+  /** a task another process created that this one has not heard of yet: read it into the table */
+  lookup(id: string): Promise<boolean>;
   /** after a command the state did not allow: give back what take() took */
   untake(id: string): void;
   /** the id of the task that holds the key across the cluster (`id` when this submit reserved it) */
@@ -307,6 +309,16 @@ export function createCluster(d: ClusterDeps): Cluster {
       adopt(res.row);
       return true;
     },
+    async lookup(id) {
+      if (tasks.get(id)) return true;
+      const row = typeof id === 'string' ? await sql.row(id).catch(() => undefined) : undefined;
+      if (!row || tasks.get(id)) return tasks.get(id) !== undefined;
+      const t = taskOfRow(row);
+      // Not held: the tail brings its records (and its history) next.
+      tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: [] });
+      kick({ tail: true });
+      return true;
+    },
     untake(id) {
       if (!takenFrom.has(id)) return;
       const before = takenFrom.get(id);
@@ -319,7 +331,7 @@ export function createCluster(d: ClusterDeps): Cluster {
     },
     async reserveKey(key, id) {
       try {
-        return await sql.reserveKey(key, id);
+        return await sql.reserveKey(key, id, now());
       } catch (err) {
         throw err instanceof WardenError ? err : unavailable(config.store?.postgres.connectionString ?? '', err);
       }

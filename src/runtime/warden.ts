@@ -364,7 +364,10 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
 
     result(id) {
       const entry = tasks.get(id) ?? fromDisk(id);
-      if (!entry) return Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
+      // Submitted through another process a moment ago: this one may not have heard of it yet.
+      const missing = () => Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
+      if (!entry && cluster) return cluster.lookup(id).then((found) => (found && tasks.get(id) ? warden.result(id) : missing()));
+      if (!entry) return missing();
       if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
       if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
       return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));

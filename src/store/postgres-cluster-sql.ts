@@ -14,15 +14,20 @@ export interface ClusterSql {
   renew(now: number, leaseMs: number): Promise<Set<string>>;
   /** the task's row, leased to this node when nobody live holds it (or always, with force) */
   take(id: string, now: number, leaseMs: number, force: boolean): Promise<{ row: TaskRowRead; taken: boolean; before: string | null } | undefined>;
+  /** one task's row, or undefined */
+  row(id: string): Promise<TaskRowRead | undefined>;
   /** gives a lease back (an operator's command that the state did not allow) */
   release(id: string): Promise<void>;
-  /** the task id that holds the key: `id` when this call reserved it */
-  reserveKey(key: string, id: string): Promise<string>;
+  /** the task id that holds the key: `id` when this call reserved it (or took over an orphaned reservation) */
+  reserveKey(key: string, id: string, now: number): Promise<string>;
   /** journal rows after `gid`, and those of the `holes` that committed since, in gid order */
   tail(gid: number, limit: number, holes: number[]): Promise<Array<{ gid: number; node: string; line: JournalLine }>>;
   /** deletes finished tasks (and their transitions) older than `cutoff`, `batch` at a time; returns how many */
   sweep(cutoff: number, batch: number): Promise<number>;
 }
+
+/** A reservation whose task was never written after this long was a submit that died: the key is free again. */
+const ORPHAN_KEY_MS = 30_000;
 
 export function clusterSql(pool: pg.Pool, s: string, node: string): ClusterSql {
   const returning = TASK_COLUMNS.split(', ').map((c) => `t.${c}`).join(', ');
@@ -76,19 +81,29 @@ export function clusterSql(pool: pg.Pool, s: string, node: string): ClusterSql {
         client.release();
       }
     },
+    async row(id) {
+      const { rows } = await pool.query<TaskRowRead>(`SELECT ${TASK_COLUMNS} FROM ${s}.tasks WHERE id = $1`, [id]);
+      return rows[0];
+    },
     async release(id) {
       await pool.query(`UPDATE ${s}.tasks SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`, [id, node]);
     },
-    async reserveKey(key, id) {
+    async reserveKey(key, id, now) {
       const { rows } = await pool.query<{ task_id: string }>(
-        `WITH ins AS (INSERT INTO ${s}.idempotency_keys (key, task_id) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING task_id)
-         SELECT task_id FROM ins UNION ALL SELECT task_id FROM ${s}.idempotency_keys WHERE key = $1 LIMIT 1`,
-        [key, id],
+        `INSERT INTO ${s}.idempotency_keys (key, task_id, reserved_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING task_id`,
+        [key, id, now],
       );
       if (rows[0]) return rows[0].task_id;
-      // A concurrent reservation committed after this statement's snapshot: read it now.
-      const again = await pool.query<{ task_id: string }>(`SELECT task_id FROM ${s}.idempotency_keys WHERE key = $1`, [key]);
-      return again.rows[0]?.task_id ?? id;
+      // Held by an earlier submit: its task, unless that submit died before its task was written.
+      const held = await pool.query<{ task_id: string; reserved_at: string; present: boolean }>(
+        `SELECT k.task_id, k.reserved_at, EXISTS (SELECT 1 FROM ${s}.tasks t WHERE t.id = k.task_id) AS present FROM ${s}.idempotency_keys k WHERE k.key = $1`,
+        [key],
+      );
+      const h = held.rows[0];
+      if (!h) return id;
+      if (h.present || Number(h.reserved_at) > now - ORPHAN_KEY_MS) return h.task_id;
+      const taken = await pool.query(`UPDATE ${s}.idempotency_keys SET task_id = $2, reserved_at = $3 WHERE key = $1 AND task_id = $4`, [key, id, now, h.task_id]);
+      return taken.rowCount === 1 ? id : h.task_id;
     },
     async tail(gid, limit, holes) {
       const { rows } = await pool.query<{ gid: string; node: string; line: JournalLine }>(

@@ -41,7 +41,8 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: (s:
       CREATE INDEX transitions_node ON ${s}.transitions (node, n);
       CREATE TABLE ${s}.idempotency_keys (
         key text PRIMARY KEY,
-        task_id text NOT NULL
+        task_id text NOT NULL,
+        reserved_at bigint NOT NULL DEFAULT 0
       );
       CREATE INDEX idempotency_keys_task ON ${s}.idempotency_keys (task_id);
       CREATE TABLE ${s}.node_state (

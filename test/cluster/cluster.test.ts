@@ -17,6 +17,7 @@ describe.skipIf(!hasPg())('cluster on PostgreSQL', () => {
     const { id } = await a.submit({ agent: 'worker', input: { n: 7 } });
     await expect(a.result(id)).resolves.toEqual({ echo: { n: 7 } });
     expect(ranOn).toEqual(['B']);
+    await expect(a.result('no-such-task')).rejects.toMatchObject({ code: 'not_found' });
     expect(a.history(id).map((r) => r.to)).toEqual(['PENDING', 'ASSIGNED', 'IN_PROGRESS', 'SUCCEEDED']);
     expect(a.get(id)).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
     const [row] = await sql<{ status: string; attempts: number; lease_owner: string | null }>(`SELECT status, attempts, lease_owner FROM "${schema}".tasks WHERE id = $1`, [id]);
@@ -33,6 +34,20 @@ describe.skipIf(!hasPg())('cluster on PostgreSQL', () => {
     expect([x.created, y.created].sort()).toEqual([false, true]);
     const rows = await sql(`SELECT id FROM "${schema}".tasks`);
     expect(rows).toHaveLength(1);
+  });
+
+  it('frees a key whose submit died before its task was written (after 30 s), and keeps a fresh one', async () => {
+    const schema = uniqueSchema();
+    const a = clusterNode(schema, 'A', { agents: { worker: { run: async () => 'ok' } } });
+    await a.start();
+    await sql(`INSERT INTO "${schema}".idempotency_keys (key, task_id, reserved_at) VALUES ('orphan', 'never-written', $1), ('inflight', 'being-written', $2)`, [
+      Date.now() - 60_000,
+      Date.now(),
+    ]);
+    const orphan = await a.submit({ agent: 'worker', idempotencyKey: 'orphan' });
+    expect(orphan.created).toBe(true);
+    await expect(a.result(orphan.id)).resolves.toBe('ok');
+    expect(await a.submit({ agent: 'worker', idempotencyKey: 'inflight' })).toEqual({ id: 'being-written', created: false });
   });
 
   it('cancel through A aborts the signal of the attempt running on B within 1 s', async () => {

@@ -27,7 +27,7 @@ describe.skipIf(!hasPg())('PostgreSQL retention sweep', () => {
     put('recent', 'SUCCEEDED', 10_000);
     await store.durable();
     const keys = clusterSql(store.pool, store.schema, 'n');
-    for (const id of ['old0', 'recent']) await keys.reserveKey(`k-${id}`, id);
+    for (const id of ['old0', 'recent']) await keys.reserveKey(`k-${id}`, id, Date.now());
     expect(await keys.sweep(5_000, 2)).toBe(5);
     const left = await sql<{ id: string }>(`SELECT id FROM "${schema}".tasks ORDER BY id`);
     expect(left.map((r) => r.id)).toEqual(['old-escalated', 'recent']);
