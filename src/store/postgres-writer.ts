@@ -217,68 +217,56 @@ function fold(o: WriterOptions, batch: JournalLine[]): Fold {
   return { rows, touches, assignedAgents };
 }
 
-/** One transaction; returns the ids of tasks whose lines were fenced out. */
+/**
+ * One statement (so one round trip, and atomic on its own): the task rows upserted where this node
+ * may write them, checkpoint/heartbeat touches, the journal lines of the tasks written (and every
+ * line that is not a task's), and the notification. Returns the ids of tasks whose lines were fenced out.
+ */
 async function writeBatch(o: WriterOptions, batch: JournalLine[]): Promise<string[]> {
   const s = o.schema;
   const f = fold(o, batch);
-  const client = await o.pool.connect();
-  try {
-    await client.query('BEGIN');
-    const written = new Set<string>();
-    if (f.rows.size > 0) {
-      const { rows } = await client.query<{ id: string }>(
-        `INSERT INTO ${s}.tasks AS t (id, agent, type, status, attempts, ctx, input, output, checkpoint, idempotency_key, created_at, updated_at, lease_owner, lease_until)
-         SELECT x.id, x.agent, x.type, x.status, x.attempts, x.ctx, x.input, x.output, x.checkpoint, x.idem, x.created_at, x.updated_at, x.owner, x.lease_until
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, agent text, type text, status text, attempts int, ctx jsonb, input jsonb, output jsonb, checkpoint jsonb,
-           has_input bool, has_output bool, has_checkpoint bool, idem text, created_at bigint, updated_at bigint, owner text, lease_until bigint)
-         ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, type = excluded.type, status = excluded.status, attempts = excluded.attempts,
-           ctx = excluded.ctx, updated_at = excluded.updated_at, lease_owner = excluded.lease_owner, lease_until = excluded.lease_until,
-           output = CASE WHEN excluded.output IS NOT NULL THEN excluded.output ELSE t.output END,
-           checkpoint = CASE WHEN excluded.checkpoint IS NOT NULL THEN excluded.checkpoint ELSE t.checkpoint END
-         WHERE t.lease_owner IS NULL OR t.lease_owner = $2
-         RETURNING t.id`,
-        [JSON.stringify([...f.rows.values()].map(nullable)), o.node],
-      );
-      for (const r of rows) written.add(r.id);
-    }
-    if (f.touches.size > 0) {
-      const touches = [...f.touches].map(([id, t]) => ({ id, checkpoint: t.checkpoint?.data ?? null, has_cp: t.checkpoint !== undefined, hb: t.hb ?? null }));
-      const { rows } = await client.query<{ id: string }>(
-        `UPDATE ${s}.tasks AS t SET
-           checkpoint = CASE WHEN x.has_cp THEN x.checkpoint ELSE t.checkpoint END,
-           ctx = CASE WHEN x.hb IS NULL THEN t.ctx ELSE t.ctx || jsonb_build_object('startedAt', x.hb->'at', 'deadlineAt', x.hb->'deadlineAt') END
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, checkpoint jsonb, has_cp bool, hb jsonb)
-         WHERE t.id = x.id AND (t.lease_owner IS NULL OR t.lease_owner = $2)
-         RETURNING t.id`,
-        [JSON.stringify(touches), o.node],
-      );
-      for (const r of rows) written.add(r.id);
-    }
-    const fenced = new Set<string>();
-    const lines = [];
-    for (const line of batch) {
-      const id = taskIdOf(line);
-      if (id !== undefined && !written.has(id)) {
-        fenced.add(id);
-        continue;
-      }
-      lines.push({ n: line.n, task_id: id ?? null, line });
-    }
-    if (lines.length > 0) {
-      await client.query(
-        `INSERT INTO ${s}.transitions (node, n, task_id, line) SELECT $1, x.n, x.task_id, x.line FROM jsonb_to_recordset($2::jsonb) AS x(n bigint, task_id text, line jsonb)`,
-        [o.node, JSON.stringify(lines)],
-      );
-    }
-    await client.query('SELECT pg_notify($1, $2)', [o.channel, JSON.stringify({ node: o.node, assigned: [...f.assignedAgents] })]);
-    await client.query('COMMIT');
-    return [...fenced];
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  const touches = [...f.touches].map(([id, t]) => ({ id, checkpoint: t.checkpoint?.data ?? null, has_cp: t.checkpoint !== undefined, hb: t.hb ?? null }));
+  const lines = batch.map((line) => ({ n: line.n, task_id: taskIdOf(line) ?? null, line }));
+  const { rows } = await o.pool.query<{ written: string[] | null }>(
+    `WITH up AS (
+       INSERT INTO ${s}.tasks AS t (id, agent, type, status, attempts, ctx, input, output, checkpoint, idempotency_key, created_at, updated_at, lease_owner, lease_until)
+       SELECT x.id, x.agent, x.type, x.status, x.attempts, x.ctx, x.input, x.output, x.checkpoint, x.idem, x.created_at, x.updated_at, x.owner, x.lease_until
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, agent text, type text, status text, attempts int, ctx jsonb, input jsonb, output jsonb, checkpoint jsonb,
+         idem text, created_at bigint, updated_at bigint, owner text, lease_until bigint)
+       ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, type = excluded.type, status = excluded.status, attempts = excluded.attempts,
+         ctx = excluded.ctx, updated_at = excluded.updated_at, lease_owner = excluded.lease_owner, lease_until = excluded.lease_until,
+         output = CASE WHEN excluded.output IS NOT NULL THEN excluded.output ELSE t.output END,
+         checkpoint = CASE WHEN excluded.checkpoint IS NOT NULL THEN excluded.checkpoint ELSE t.checkpoint END
+       WHERE t.lease_owner IS NULL OR t.lease_owner = $2
+       RETURNING t.id
+     ), touch AS (
+       UPDATE ${s}.tasks AS t SET
+         checkpoint = CASE WHEN x.has_cp THEN x.checkpoint ELSE t.checkpoint END,
+         ctx = CASE WHEN x.hb IS NULL THEN t.ctx ELSE t.ctx || jsonb_build_object('startedAt', x.hb->'at', 'deadlineAt', x.hb->'deadlineAt') END
+       FROM jsonb_to_recordset($3::jsonb) AS x(id text, checkpoint jsonb, has_cp bool, hb jsonb)
+       WHERE t.id = x.id AND (t.lease_owner IS NULL OR t.lease_owner = $2)
+       RETURNING t.id
+     ), written AS (SELECT id FROM up UNION ALL SELECT id FROM touch),
+     ins AS (
+       INSERT INTO ${s}.transitions (node, n, task_id, line)
+       SELECT $2, l.n, l.task_id, l.line FROM jsonb_to_recordset($4::jsonb) AS l(n bigint, task_id text, line jsonb)
+       WHERE l.task_id IS NULL OR l.task_id IN (SELECT id FROM written)
+       RETURNING 1
+     ), note AS (SELECT pg_notify($5, $6))
+     SELECT (SELECT array_agg(id) FROM written) AS written, (SELECT count(*) FROM ins) AS lines, (SELECT count(*) FROM note) AS notified`,
+    [
+      JSON.stringify([...f.rows.values()].map(nullable)),
+      o.node,
+      JSON.stringify(touches),
+      JSON.stringify(lines),
+      o.channel,
+      JSON.stringify({ node: o.node, assigned: [...f.assignedAgents] }),
+    ],
+  );
+  const written = new Set(rows[0]?.written ?? []);
+  const fenced = new Set<string>();
+  for (const l of lines) if (l.task_id !== null && !written.has(l.task_id)) fenced.add(l.task_id);
+  return [...fenced];
 }
 
 /** jsonb_to_recordset reads a missing key as NULL, but `undefined` must not become the JSON null of a real value. */
