@@ -80,7 +80,7 @@ function finished(system: System, schema: string): Promise<number> {
 }
 
 /** One run: tasks per second drained by `procs` processes of `system`. */
-async function run(system: System, variant: Variant, procs: number): Promise<number> {
+export async function run(system: System, variant: Variant, procs: number): Promise<number> {
   const schema = `warden_bench_${randomBytes(4).toString('hex')}`;
   const n = variant === 'succeed' ? TASKS : Math.floor(TASKS / 2);
   const workers: ReturnType<typeof spawnWorker>[] = [];
