@@ -74,6 +74,7 @@ function openPostgres(d: Parameters<typeof openPersistence>[0]): PostgresStore |
     node: d.config.node,
     clock: d.clock,
     maxAlerts: d.config.maxAlerts,
+    maxFinished: d.config.maxFinishedInMemory,
     leaseMs: d.config.leaseMs,
     holds: (id) => d.cluster?.holds(id) ?? false,
     onFenced: (ids) => d.cluster?.fenced(ids),

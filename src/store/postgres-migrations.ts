@@ -29,6 +29,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: (s:
       CREATE INDEX tasks_claimable ON ${s}.tasks (agent, created_order) WHERE lease_owner IS NULL AND status = 'ASSIGNED';
       CREATE INDEX tasks_leased ON ${s}.tasks (lease_until) WHERE lease_owner IS NOT NULL;
       CREATE INDEX tasks_finished ON ${s}.tasks (updated_at) WHERE status IN ('SUCCEEDED', 'CANCELLED');
+      CREATE INDEX tasks_unfinished ON ${s}.tasks (created_order) WHERE status NOT IN ('SUCCEEDED', 'CANCELLED');
       CREATE INDEX tasks_idempotency ON ${s}.tasks (idempotency_key) WHERE idempotency_key IS NOT NULL;
       CREATE TABLE ${s}.transitions (
         gid bigserial PRIMARY KEY,

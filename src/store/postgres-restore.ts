@@ -30,12 +30,22 @@ export function taskOfRow(row: TaskRowRead, history: TransitionRecord[] = []): P
 }
 
 /** The restored state and the last journal row it includes (where a tail of the journal starts). */
-export async function loadState(pool: pg.Pool, schema: string, node: string, maxAlerts: number): Promise<{ state: PersistedState; gid: number }> {
+/**
+ * Memory stays bounded however large the tables grow: every unfinished task, and the newest
+ * `maxFinished` finished ones, with their histories (read through the (task_id, gid) index).
+ */
+export async function loadState(
+  pool: pg.Pool,
+  schema: string,
+  node: string,
+  maxAlerts: number,
+  maxFinished = Number.MAX_SAFE_INTEGER,
+): Promise<{ state: PersistedState; gid: number }> {
   const client = await pool.connect();
   try {
     // One snapshot of the database: the task rows and the journal agree with each other.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const out = await read(client, schema, node, maxAlerts);
+    const out = await read(client, schema, node, maxAlerts, maxFinished);
     await client.query('COMMIT');
     return out;
   } catch (err) {
@@ -46,7 +56,7 @@ export async function loadState(pool: pg.Pool, schema: string, node: string, max
   }
 }
 
-async function read(pool: pg.PoolClient, schema: string, node: string, maxAlerts: number): Promise<{ state: PersistedState; gid: number }> {
+async function read(pool: pg.PoolClient, schema: string, node: string, maxAlerts: number, maxFinished: number): Promise<{ state: PersistedState; gid: number }> {
   const snap = await pool.query<{ n: string; state: PersistedState }>(`SELECT n, state FROM ${schema}.node_state WHERE node = $1`, [node]);
   const state: PersistedState = snap.rows[0] ? { ...emptyState(), ...snap.rows[0].state, tasks: {}, n: Number(snap.rows[0].n) } : emptyState();
   // This node's own lines after its snapshot: alerts and agent/supervisor changes replay as the file store's do.
@@ -63,11 +73,19 @@ async function read(pool: pg.PoolClient, schema: string, node: string, maxAlerts
     }
     applyLine(state, line, maxAlerts);
   }
-  const tasks = await pool.query<TaskRowRead>(`SELECT ${TASK_COLUMNS} FROM ${schema}.tasks ORDER BY created_order`);
+  const tasks = await pool.query<TaskRowRead>(
+    `SELECT ${TASK_COLUMNS} FROM (
+       (SELECT ${TASK_COLUMNS}, created_order FROM ${schema}.tasks WHERE status NOT IN ('SUCCEEDED', 'CANCELLED'))
+       UNION ALL
+       (SELECT ${TASK_COLUMNS}, created_order FROM ${schema}.tasks WHERE status IN ('SUCCEEDED', 'CANCELLED') ORDER BY updated_at DESC LIMIT $1)
+     ) t ORDER BY created_order`,
+    [Math.min(maxFinished, 2 ** 31 - 1)],
+  );
   const histories = new Map<string, TransitionRecord[]>();
   const last = await pool.query<{ gid: string | null }>(`SELECT max(gid) AS gid FROM ${schema}.transitions`);
   const records = await pool.query<{ task_id: string; r: TransitionRecord }>(
-    `SELECT task_id, line->'r' AS r FROM ${schema}.transitions WHERE task_id IS NOT NULL AND line ? 'r' ORDER BY gid`,
+    `SELECT task_id, line->'r' AS r FROM ${schema}.transitions WHERE task_id = ANY($1) AND line ? 'r' ORDER BY gid`,
+    [tasks.rows.map((t) => t.id)],
   );
   for (const row of records.rows) {
     let h = histories.get(row.task_id);

@@ -17,6 +17,8 @@ export interface PostgresStoreOptions extends PostgresOptions {
   node: string;
   clock: Clock;
   maxAlerts: number;
+  /** finished tasks read back into memory at open, newest first. @defaultValue all */
+  maxFinished?: number;
   /** @defaultValue 15000 */
   leaseMs?: number;
   /** whether this process holds a task (the cluster's claims); without a cluster no task is held */
@@ -86,7 +88,7 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
         migrated = await migrate(p, schemaName, schema).catch((err: unknown) => {
           throw unavailable(o.connectionString, err);
         });
-        const loaded = await loadState(p, schema, o.node, o.maxAlerts);
+        const loaded = await loadState(p, schema, o.node, o.maxAlerts, o.maxFinished);
         state = loaded.state;
         restoredGid = loaded.gid;
         n = state.n;

@@ -38,4 +38,23 @@ describe.skipIf(!hasPg())('PostgreSQL retention sweep', () => {
     expect(await keys.sweep(5_000, 2)).toBe(0);
     await store.close();
   });
+
+  it('opens with every unfinished task and only the newest maxFinished finished ones in memory, histories included', async () => {
+    const schema = uniqueSchema();
+    const make = () => createPostgresStore({ connectionString: pgUrl(), schema, node: 'n', clock: realClock, maxAlerts: 10, maxFinished: 2, onError: () => {} });
+    const store = make();
+    await store.open();
+    let seq = 0;
+    for (const [id, status, at] of [['f1', 'SUCCEEDED', 1], ['f2', 'CANCELLED', 2], ['open', 'ESCALATED', 3], ['f3', 'SUCCEEDED', 4]] as const) {
+      const { decision: _d, ...ctx } = createActor(taskMachine, { input: { id, type: 'default', agent: 'a', input: null, maxRetries: 0 } }).getSnapshot().context;
+      store.append({ r: { seq: ++seq, at, kind: 'task', id, from: null, to: status, event: 'TEST' }, task: { ...ctx, status, createdAt: at } });
+    }
+    await store.durable();
+    await store.close();
+    const again = make();
+    const { state } = await again.open();
+    expect(Object.keys(state.tasks)).toEqual(['f2', 'open', 'f3']);
+    expect(state.tasks.open?.history.map((r) => r.to)).toEqual(['ESCALATED']);
+    await again.close();
+  });
 });
