@@ -33,7 +33,7 @@ export interface Cluster {
   /** before an operator's command: the task's row becomes this process's; false when another live process holds it */
   take(id: string, force: boolean): Promise<boolean>;
   /** a task another process created that this one has not heard of yet: read it into the table */
-  lookup(id: string): Promise<boolean>;
+  lookup(id: string): Promise<TaskEntry | undefined>;
   /** after a command the state did not allow: give back what take() took */
   untake(id: string): void;
   /** the id of the task that holds the key across the cluster (`id` when this submit reserved it) */
@@ -60,6 +60,7 @@ export interface ClusterDeps {
 }
 
 const RESTING = new Set(['ESCALATED', 'SUCCEEDED', 'CANCELLED']);
+const TERMINAL = new Set(['SUCCEEDED', 'CANCELLED']);
 const TAIL_PAGE = 2_000;
 const HOLE_MS = 10_000;
 const MAX_HOLES = 10_000;
@@ -310,14 +311,22 @@ export function createCluster(d: ClusterDeps): Cluster {
       return true;
     },
     async lookup(id) {
-      if (tasks.get(id)) return true;
-      const row = typeof id === 'string' ? await sql.row(id).catch(() => undefined) : undefined;
-      if (!row || tasks.get(id)) return tasks.get(id) !== undefined;
+      const known = tasks.get(id);
+      if (known) return known;
+      if (typeof id !== 'string') return undefined;
+      // This process's own last writes first, so the row is not older than what it recorded.
+      await store.durable().catch(() => {});
+      const row = await sql.row(id).catch(() => undefined);
+      if (!row) return undefined;
       const t = taskOfRow(row);
-      // Not held: the tail brings its records (and its history) next.
-      tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: [] });
-      kick({ tail: true });
-      return true;
+      const entry = tasks.get(id) ?? { id, order: -1, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: [] };
+      // A finished one is answered from the row; an unfinished one joins the table, and the tail brings its records.
+      if (entry.order === -1 && !TERMINAL.has(t.ctx.status)) {
+        const added = tasks.add({ id, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: [] });
+        kick({ tail: true });
+        return added;
+      }
+      return entry;
     },
     untake(id) {
       if (!takenFrom.has(id)) return;

@@ -196,6 +196,13 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     return { id, order: -1, createdAt: t.createdAt, updatedAt: t.updatedAt, idempotencyKey: t.idempotencyKey, context: t.ctx, history: t.history };
   }
 
+  function outcome(entry: TaskEntry): Promise<unknown> {
+    const id = entry.id;
+    if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
+    if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
+    return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));
+  }
+
   function mustGet(id: string): TaskEntry {
     const entry = typeof id === 'string' ? tasks.get(id) : undefined;
     if (!entry) throw new WardenError('not_found', `no task with id ${String(id)}`, { id });
@@ -364,13 +371,11 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
 
     result(id) {
       const entry = tasks.get(id) ?? fromDisk(id);
-      // Submitted through another process a moment ago: this one may not have heard of it yet.
+      if (entry) return outcome(entry);
       const missing = () => Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
-      if (!entry && cluster) return cluster.lookup(id).then((found) => (found && tasks.get(id) ? warden.result(id) : missing()));
-      if (!entry) return missing();
-      if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
-      if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
-      return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));
+      // Submitted through another process a moment ago, or finished and out of memory: read its row.
+      if (cluster) return cluster.lookup(id).then((e) => (e ? outcome(e) : missing()));
+      return missing();
     },
 
     get(id) {
