@@ -3,6 +3,7 @@
 // processes, and the file store (one process, submit + run). No-op and fail-once tasks.
 // The tasks are submitted before the workers are told to go; the clock runs from GO until every
 // task is finished (so Warden's start(), which restores them, counts, as pg-boss's start does).
+// Then bench/postgres-scale.ts: the write rate with 10 vs BENCH_PG_ROWS (default 1,000,000) rows in the tables.
 // Knobs: BENCH_PG_TASKS (default 5000; fail-once runs take half), BENCH_PG_URL (default
 // postgres://127.0.0.1/test). Skipped with one line when PostgreSQL does not answer.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -17,6 +18,7 @@ import PgBoss from 'pg-boss';
 import { pino } from 'pino';
 import { createWarden } from '../src/index.ts';
 import { withDefaultUser } from '../src/store/postgres-connect.ts';
+import { writeCostBench } from './postgres-scale.ts';
 import { fmtRate, fmtRatio, nowMs, table } from './util.ts';
 import type { Variant } from './workload.ts';
 
@@ -148,6 +150,7 @@ export async function postgresBench(): Promise<void> {
   }
   console.log(table(['tasks', 'processes', 'Warden on PostgreSQL', 'pg-boss', 'Warden / pg-boss', 'Warden / 1 process'], rows));
   console.log(`  (pg-boss ${JSON.parse(fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '../node_modules/pg-boss/package.json'), 'utf8')).version}: 4 fetch loops of 50 jobs per process, polling 0.5 s; Warden: agent concurrency 200 per process. File store row: one process submitting and running its own tasks. ${((nowMs() - started) / 1000).toFixed(1)} s)`);
+  await writeCostBench();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await postgresBench();
