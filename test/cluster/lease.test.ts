@@ -32,6 +32,7 @@ describe.skipIf(!hasPg())('leases across processes', () => {
       await worker.kill();
       await expect(heir.result(id)).resolves.toBe('resumed');
       const noticed = Date.now() - t0;
+      console.log(`lease: the killed process's attempt was failed as crash and resumed elsewhere ${noticed} ms after SIGKILL (leaseMs ${LEASE_MS})`);
       expect(noticed).toBeLessThan(LEASE_MS + 1_000 + 500);
       expect(seen).toEqual([{ step: 1 }]);
       const crashes = heir.history(id).filter((r) => r.to === 'FAILED');
