@@ -11,6 +11,8 @@
 // BENCH_RESTORE_LIVE (live tasks for the RSS and restore figures, default 100000).
 // BullMQ peer (bench/bullmq.ts): the same durable task counts against Redis at BENCH_REDIS_HOST:BENCH_REDIS_PORT
 // (default 127.0.0.1:6379); skipped with one line when Redis is not reachable.
+// PostgreSQL (bench/postgres.ts): BENCH_PG_TASKS (default 5000), BENCH_PG_URL (default postgres://127.0.0.1/test);
+// skipped with one line when PostgreSQL does not answer.
 // BENCH_QUICK=1 shrinks every default (a smoke run, figures rough).
 import os from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -18,6 +20,7 @@ import { pino } from 'pino';
 import { createActor, fromPromise, setup, toPromise } from 'xstate';
 import { createWarden, type Warden } from '../src/index.ts';
 import { bullmqPeer } from './bullmq.ts';
+import { postgresBench } from './postgres.ts';
 import { lifecycleDurability, restoreInChild } from './durability.ts';
 import { workload, type Variant } from './workload.ts';
 import { fmtBytes, fmtRate, fmtRatio, gc, gcSource, median, nowMs, settle, table } from './util.ts';
@@ -315,6 +318,9 @@ async function main() {
   await settle();
   await lifecycleDurability({ tasks: DUR_TASKS, failTasks: DUR_FAIL_TASKS, batch: BATCH, runs: DUR_RUNS, peer });
   await restoreInChild(RESTORE_LIVE);
+  // Past one machine (issue 10): N processes on one PostgreSQL next to pg-boss on the same database.
+  await settle();
+  await postgresBench();
 
   console.log(`\nTotal bench time: ${((nowMs() - started) / 1000).toFixed(1)} s`);
 }

@@ -37,6 +37,8 @@ export type AgentEvent =
   | { type: 'ACQUIRE'; at: number }
   | { type: 'RELEASE'; at: number; outcome: CallOutcome; epoch: number }
   | ({ type: 'RESET'; at: number } & Actor)
+  /** the circuit opened elsewhere (another process of a cluster): open until `openUntil` */
+  | { type: 'TRIP'; at: number; openUntil: number }
   | { type: 'RESUME' }
   | { type: 'STARTED'; at: number }
   | { type: 'EXITED'; at: number; reason: string; crash: boolean; rand: number }
@@ -185,6 +187,11 @@ export const agentMachine = setup({
           ],
           on: {
             RESET: { actions: assign({ failures: [] }) },
+            TRIP: {
+              target: 'OPEN',
+              reenter: true,
+              actions: assign(({ event }) => ({ openedAt: event.at, openUntil: event.openUntil })),
+            },
             RELEASE: [
               {
                 guard: 'tripsBreaker',
@@ -212,6 +219,11 @@ export const agentMachine = setup({
           on: {
             RESET: 'CLOSED',
             RESUME: '.cooling',
+            TRIP: {
+              target: 'OPEN',
+              reenter: true,
+              actions: assign(({ event }) => ({ openedAt: event.at, openUntil: event.openUntil })),
+            },
           },
         },
         HALF_OPEN: {
@@ -227,6 +239,11 @@ export const agentMachine = setup({
           ],
           on: {
             RESET: 'CLOSED',
+            TRIP: {
+              target: 'OPEN',
+              reenter: true,
+              actions: assign(({ event }) => ({ openedAt: event.at, openUntil: event.openUntil })),
+            },
             // Only probes are counted here; concurrency is the runtime's (a field read per dispatch).
             ACQUIRE: {
               guard: 'admits',

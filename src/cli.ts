@@ -10,6 +10,7 @@ import { pino, type Logger } from 'pino';
 import { demoConfig, driveDemo } from '../examples/demo.ts';
 import { isWardenError } from './errors.ts';
 import { REDACT_PATHS } from './runtime/logger.ts';
+import { redactConnectionString } from './store/postgres-connect.ts';
 import { createWarden, type ServerHandle, type Warden } from './index.ts';
 import { startInspectorBridge, type InspectorBridge } from './inspector-bridge.ts';
 import { loadTokensFile, tokenBannerLine } from './cli-tokens.ts';
@@ -33,6 +34,8 @@ Options:
       --token <token>    bearer token for the API, an admin's (prefer $WARDEN_TOKEN: flags show up in ps)
       --tokens <file>    a JSON list of named tokens with roles:
                          [{ "name": "alice", "token": "…", "role": "viewer" | "operator" | "admin" }]
+      --postgres <url>   keep state in PostgreSQL instead of <data-dir> (several processes may share
+                         one database; see "Past one machine" in the README)  (default: $WARDEN_DATABASE_URL)
       --inspect <port>   stream every actor to the Stately inspector through a bridge on <port>,
                          bound to --host; it sends task inputs and outputs unredacted
   -h, --help             print this help
@@ -74,6 +77,8 @@ interface Flags {
   tokens?: string;
   /** port of a local Stately inspector bridge, when asked for */
   inspect?: number;
+  /** --postgres, else $WARDEN_DATABASE_URL */
+  postgres?: string;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -91,6 +96,7 @@ function parseFlags(argv: string[]): Flags {
         token: { type: 'string' },
         tokens: { type: 'string' },
         inspect: { type: 'string' },
+        postgres: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -106,7 +112,7 @@ function parseFlags(argv: string[]): Flags {
   if (!(port >= 0 && port <= 65_535)) {
     fail(`${values.port === undefined ? 'PORT' : '--port'} must be an integer from 0 to 65535, got ${JSON.stringify(rawPort)}`, 2);
   }
-  for (const name of ['config', 'host', 'data-dir', 'token', 'tokens'] as const) {
+  for (const name of ['config', 'host', 'data-dir', 'token', 'tokens', 'postgres'] as const) {
     if (values[name] === '') fail(`--${name} must not be empty`, 2);
   }
   const inspect = values.inspect === undefined ? undefined : Number(values.inspect);
@@ -121,6 +127,7 @@ function parseFlags(argv: string[]): Flags {
     token: values.token,
     tokens: values.tokens,
     inspect,
+    postgres: values.postgres ?? (process.env.WARDEN_DATABASE_URL || undefined),
   };
 }
 
@@ -243,6 +250,12 @@ async function main(): Promise<void> {
     process.stdout.write(`Stately inspector: open ${bridge.url} to watch the machines live (it shows task inputs and outputs unredacted)\n`);
   }
 
+  // The flag (or $WARDEN_DATABASE_URL) names the database; the config may still name the schema.
+  if (flags.postgres !== undefined) {
+    const given = (config.store as { postgres?: { schema?: string } } | undefined)?.postgres;
+    config = { ...config, store: { postgres: { ...given, connectionString: flags.postgres } } };
+  }
+
   // A service being shut down by SIGTERM lets its running attempts finish first, for a while.
   config = { drainMs: CLI_DRAIN_MS, ...config };
 
@@ -316,7 +329,7 @@ async function main(): Promise<void> {
       `  dashboard: ${server.url}/`,
       `  api:       ${server.url}/api  (send "Authorization: Bearer <token>")`,
       `  token:     ${tokenLine}`,
-      `  state:     ${persisted ? `${where}  (state.json, journal.jsonl)` : 'in memory only (persist: false)'}`,
+      `  state:     ${flags.postgres !== undefined ? `PostgreSQL ${redactConnectionString(flags.postgres)}` : persisted ? `${where}  (state.json, journal.jsonl)` : 'in memory only (persist: false)'}`,
       `  stop:      Ctrl-C or SIGTERM`,
       '',
     ].join('\n'),

@@ -10,7 +10,9 @@ export type WardenErrorCode =
   | 'not_running'
   | 'corrupt_state'
   | 'locked'
-  | 'cancelled';
+  | 'cancelled'
+  /** the database behind the store does not answer (PostgreSQL store) */
+  | 'store_unavailable';
 
 const BRAND = Symbol.for('warden.error');
 

@@ -1,6 +1,7 @@
 // resolveConfig(): validates a createWarden() config against ./schemas.ts and fills every default in
 // once. A wrong config throws a ConfigError naming the first wrong field by its dotted path.
 
+import { hostname } from 'node:os';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import type { BackoffOptions } from '../types.ts';
@@ -194,6 +195,7 @@ export function resolveConfig(input: unknown, opts: { strategyNames: readonly st
   return {
     ...WARDEN_DEFAULTS,
     ...config,
+    node: config.node ?? `${hostname()}:${process.pid}`,
     agents,
     supervisor,
     taskTypes,

@@ -377,7 +377,23 @@ export const TOP_LEVEL_KEYS: readonly (keyof WardenConfig)[] = [
   'snapshotIntervalMs',
   'maxAlerts',
   'token',
+  'store',
+  'node',
+  'leaseMs',
 ];
+
+function storeSchema() {
+  return strict({
+    postgres: strict({
+      connectionString: z.custom<string>((v) => typeof v === 'string' && /^postgres(ql)?:\/\//.test(v), {
+        error: 'must be a postgres:// or postgresql:// URL',
+      }),
+      schema: z.custom<string>((v) => typeof v === 'string' && /^[a-z_][a-z0-9_]{0,62}$/.test(v), {
+        error: 'must be a lower-case identifier (letters, digits, _; at most 63)',
+      }).optional(),
+    }),
+  });
+}
 
 export function configSchema(raw: Record<string, unknown>, ctx: SchemaContext): z.ZodType<WardenConfig> {
   const shape = {
@@ -423,6 +439,9 @@ export function configSchema(raw: Record<string, unknown>, ctx: SchemaContext): 
     snapshotIntervalMs: positiveNumber(MAX_TIMER_MS).optional(),
     maxAlerts: nonNegativeInt().optional(),
     token: nonEmptyString().optional(),
+    store: storeSchema().optional(),
+    node: nonEmptyString().optional(),
+    leaseMs: positiveNumber(MAX_TIMER_MS).optional(),
   } satisfies Record<keyof WardenConfig, z.ZodType>;
   return strict(shape).superRefine((config, issues) => {
     if (config.supervisor !== undefined) checkTree(config.supervisor, ctx, issues);

@@ -216,6 +216,25 @@ export interface WardenConfig {
   maxAlerts?: number;
   /** Bearer token the HTTP API requires; unset = open. */
   token?: string;
+  /** Where state lives: PostgreSQL instead of the file store in dataDir (several processes may share it).
+   * @defaultValue the file store in dataDir */
+  store?: StoreConfig;
+  /** This process's name in a cluster on PostgreSQL; unique among the live processes.
+   * @defaultValue `${hostname}:${pid}` */
+  node?: string;
+  /** How long a process's claim on a running attempt lasts without renewal; a dead process's
+   * attempts are failed as `crash` by another process after this (plus up to 1 s). PostgreSQL only.
+   * @defaultValue 15000 */
+  leaseMs?: number;
+}
+
+export interface StoreConfig {
+  postgres: {
+    /** e.g. 'postgres://127.0.0.1/test'; the password never appears in errors or logs */
+    connectionString: string;
+    /** the schema holding Warden's tables (created at start). @defaultValue 'warden' */
+    schema?: string;
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -290,6 +309,9 @@ export interface ResolvedConfig {
   snapshotIntervalMs: number;
   maxAlerts: number;
   token?: string;
+  store?: StoreConfig;
+  node: string;
+  leaseMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -361,6 +383,7 @@ export const WARDEN_DEFAULTS: Readonly<
     | 'snapshotEvery'
     | 'snapshotIntervalMs'
     | 'maxAlerts'
+    | 'leaseMs'
   >
 > = Object.freeze({
   dataDir: './data',
@@ -373,4 +396,5 @@ export const WARDEN_DEFAULTS: Readonly<
   snapshotEvery: 1_000,
   snapshotIntervalMs: 30_000,
   maxAlerts: 1_000,
+  leaseMs: 15_000,
 });

@@ -46,6 +46,7 @@ const STATUS_BY_CODE: Partial<Record<WardenErrorCode, ContentfulStatusCode>> = {
   invalid_config: 400,
   not_running: 503,
   cancelled: 409,
+  store_unavailable: 503,
 };
 
 const CODE_BY_STATUS: Partial<Record<number, HttpErrorCode>> = {

@@ -10,6 +10,7 @@ import type { ArchiveIndex } from '../store/archive-index.ts';
 import { TERMINAL_STATUSES, type Clock, type TaskStatus, type UsageTotals } from '../types.ts';
 import type { AgentHooks } from './agent-hooks.ts';
 import type { AlertBook } from './alerts.ts';
+import type { Cluster } from './cluster.ts';
 import type { AgentSlot } from './agent-slot.ts';
 import type { DynamicChildren } from './dynamic.ts';
 import type { Engine } from './engine.ts';
@@ -35,6 +36,8 @@ export interface Core {
   readonly inspect?: Inspect;
   /** tasks are journaled and snapshotted (a data dir, durability other than memory) */
   readonly persist: boolean;
+  /** journal files in dataDir (the file store); PostgreSQL keeps its own */
+  readonly files: boolean;
   readonly strategies: ReadonlyMap<string, RecoveryStrategy>;
   readonly bus: RecordBus;
   readonly tasks: TaskTable;
@@ -62,6 +65,8 @@ export interface Core {
   catalog?: ArchiveCatalog;
   /** set by start() */
   supervisor?: SupervisorActor;
+  /** the processes sharing the work, with the PostgreSQL store; set by start() */
+  cluster?: Cluster;
   state: WardenState;
   startedAt: number;
 }

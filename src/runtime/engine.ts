@@ -34,6 +34,8 @@ export interface EngineDeps {
   gates: ProviderGates;
   /** a task assigned to an agent that does not exist (removed, or gone from the config) */
   orphan?(entry: TaskEntry): void;
+  /** whether a half-open probe may go out here (a cluster elects one process); undefined = always */
+  mayProbe?(agent: string): boolean;
 }
 
 export interface Engine {
@@ -47,6 +49,8 @@ export interface Engine {
   attemptUsage(id: string): UsageTotals | undefined;
   /** a task record arrived: tidy up an attempt a CANCEL cut short */
   onTaskRecord(record: TransitionRecord, entry: TaskEntry): void;
+  /** aborts and forgets a task's attempt without an event: another process took the task over */
+  drop(id: string): void;
   /** fail every attempt in flight on an agent that crashed or stopped */
   failAgentAttempts(agent: string, reason: string): void;
   setDispatching(on: boolean): void;
@@ -110,7 +114,9 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   function admitsNow(slot: AgentSlot): boolean {
-    return admitsCall(agentContext(slot), slot.running.size, slot.cfg.concurrency) && deps.gates.admits(slot.cfg.provider);
+    const c = agentContext(slot);
+    if (c.circuit === 'HALF_OPEN' && deps.mayProbe && !deps.mayProbe(slot.cfg.name)) return false;
+    return admitsCall(c, slot.running.size, slot.cfg.concurrency) && deps.gates.admits(slot.cfg.provider);
   }
 
   function drain(slot: AgentSlot, name: string) {
@@ -280,6 +286,13 @@ export function createEngine(deps: EngineDeps): Engine {
       const attempt = attempts.get(entry.id);
       if (!attempt) return;
       abortAttempt(attempt, new DOMException('task cancelled', 'AbortError'));
+      release(attempt, 'cancelled');
+      pump(attempt.agent);
+    },
+    drop(id) {
+      const attempt = attempts.get(id);
+      if (!attempt) return;
+      abortAttempt(attempt, new DOMException('task taken over by another process', 'AbortError'));
       release(attempt, 'cancelled');
       pump(attempt.agent);
     },

@@ -14,8 +14,11 @@ export function healthOf(v: {
   usage: Health['usage'];
   tasks: Health['tasks'];
   storage?: Health['storage'];
+  /** false while the PostgreSQL store is lost (undefined with the file store) */
+  storeUp?: boolean;
 }): Health {
   const failing =
+    v.storeUp === false ||
     v.supervisors.some((s) => s.status === 'ESCALATED') ||
     (v.agents.length > 0 && v.agents.every((a) => a.lifecycle === 'ESCALATED' || a.lifecycle === 'STOPPED'));
   const degraded =
@@ -23,7 +26,7 @@ export function healthOf(v: {
   return {
     status: failing ? 'failing' : degraded ? 'degraded' : 'ok',
     state: v.state,
-    ready: v.state === 'running',
+    ready: v.state === 'running' && v.storeUp !== false,
     uptimeMs: v.uptimeMs,
     agents: v.agents,
     breakers: v.breakers,

@@ -6,7 +6,10 @@ import { sleep } from './clock.ts';
 import { live, type Core } from './core.ts';
 import { restoreChildren, type RestoredChildren } from './dynamic-specs.ts';
 import { openPersistence, resumeTasks } from './restore.ts';
+import { createCluster } from './cluster.ts';
+import { settle } from './record-step.ts';
 import { createSupervisorActor } from './supervision.ts';
+import type { TaskEntry } from './tasks.ts';
 
 export async function startWarden(core: Core): Promise<void> {
   if (core.state !== 'idle') return;
@@ -35,7 +38,8 @@ export async function startWarden(core: Core): Promise<void> {
       if (core.agents.get(name)?.ref.getSnapshot().context.lifecycle === 'STARTING') await core.hooks.start(name);
     }
     core.state = 'running';
-    resumeTasks({ ...core, live: (entry) => live(core, entry) });
+    if (core.cluster) await core.cluster.start();
+    else resumeTasks({ ...core, live: (entry) => live(core, entry) });
     core.engine.setDispatching(true);
     core.retention.start();
   } catch (err) {
@@ -58,8 +62,18 @@ async function restore(core: Core): Promise<PersistedState> {
     providerNames: () => core.gates.names,
     clock: core.clock,
     logger: core.logger,
+    cluster: { holds: (id) => core.cluster?.holds(id) ?? false, fenced: (ids) => core.cluster?.fenced(ids) },
   });
   core.persistence = opened.persistence;
+  const store = opened.postgres;
+  if (store) {
+    const { config, tasks, agents, engine, decide, clock, logger } = core;
+    const settled = (e: TaskEntry) => {
+      settle(e);
+      core.retention.settled(e);
+    };
+    core.cluster = createCluster({ config, store, tasks, agents, engine, decide, live: (e) => live(core, e), clock, logger, settled });
+  }
   core.catalog = opened.catalog;
   return opened.restored;
 }
@@ -94,6 +108,12 @@ export async function stopWarden(core: Core): Promise<void> {
   core.gates.stop();
   core.tracing.close();
   await core.hooks.stopAll(stopOrder);
+  try {
+    await core.persistence?.durable();
+  } catch {
+    // what could not be written stays for the next start's recovery
+  }
+  await core.cluster?.stop();
   try {
     await core.persistence?.close();
     core.catalog?.close();

@@ -14,8 +14,10 @@ export function createRecordStep(core: Core): (r: TransitionRecord) => void {
     if (!entry || !context) return;
     core.tasks.apply(r, context);
     core.engine.onTaskRecord(r, entry);
-    // The explicit dispatch step: a task that became ASSIGNED joins its agent's queue.
-    if (r.to === 'ASSIGNED') core.engine.enqueue(entry);
+    core.cluster?.onRecord(r);
+    // The explicit dispatch step: a task that became ASSIGNED joins its agent's queue (on a cluster,
+    // only when this process keeps it).
+    if (r.to === 'ASSIGNED' && (!core.cluster || core.cluster.keeps(entry, r))) core.engine.enqueue(entry);
     if (TERMINAL_STATUSES.includes(r.to as TaskStatus)) {
       settle(entry);
       core.retention.settled(entry);
@@ -24,6 +26,7 @@ export function createRecordStep(core: Core): (r: TransitionRecord) => void {
 
   return function onRecord(r) {
     if (r.kind === 'task') onTaskRecord(r);
+    else if (r.kind === 'agent') core.cluster?.onAgentRecord(r);
     if (r.usage) core.used = addUsage(core.used, r.usage);
     core.persistence?.record(r);
     core.replay.remember(r);
@@ -35,7 +38,7 @@ export function createRecordStep(core: Core): (r: TransitionRecord) => void {
 }
 
 /** A finished task drops its actor and answers whoever awaits its result. */
-function settle(entry: TaskEntry) {
+export function settle(entry: TaskEntry) {
   entry.actor = undefined;
   const waiters = entry.waiters ?? [];
   entry.waiters = undefined;

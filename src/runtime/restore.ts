@@ -8,7 +8,9 @@ import { openArchiveCatalog, type ArchiveCatalog } from '../store/archive-catalo
 import type { ArchiveIndex } from '../store/archive-index.ts';
 import type { PersistedState, ProviderState } from '../store/state.ts';
 import type { Clock, TaskError } from '../types.ts';
+import type { Store } from '../store/contract.ts';
 import { createFileStore } from '../store/file-store.ts';
+import { createPostgresStore, type PostgresStore } from '../store/postgres-store.ts';
 import type { AlertBook } from './alerts.ts';
 import type { AgentSlot } from './agent-slot.ts';
 import type { Engine } from './engine.ts';
@@ -30,16 +32,21 @@ export async function openPersistence(d: {
   providerNames: () => readonly string[];
   clock: Clock;
   logger: Logger;
-}): Promise<{ persistence: Persistence; restored: PersistedState; catalog: ArchiveCatalog }> {
+  /** what the PostgreSQL store asks of the cluster (which tasks this process holds) */
+  cluster?: { holds(id: string): boolean; fenced(ids: string[]): void };
+}): Promise<{ persistence: Persistence; restored: PersistedState; catalog?: ArchiveCatalog; postgres?: PostgresStore }> {
   const { config, tasks, alerts, logger } = d;
-  const store = createFileStore(config.dataDir, {
-    durability: config.durability === 'fsync' ? 'fsync' : 'write',
-    maxAlerts: config.maxAlerts,
-    onError: (err) => logger.error({ err }, 'journal write failed'),
-  });
+  const postgres = config.store ? openPostgres(d) : undefined;
+  const store: Store =
+    postgres ??
+    createFileStore(config.dataDir, {
+      durability: config.durability === 'fsync' ? 'fsync' : 'write',
+      maxAlerts: config.maxAlerts,
+      onError: (err) => logger.error({ err }, 'journal write failed'),
+    });
   const { state: restored, warnings } = await store.open();
-  // Opened once the store holds the data dir's lock.
-  const catalog = openArchiveCatalog(config.dataDir, {
+  // Opened once the store holds the data dir's lock. PostgreSQL keeps finished tasks in its own rows.
+  const catalog = postgres ? undefined : openArchiveCatalog(config.dataDir, {
     // A quarter of retention a file: pruning whole files then frees disk at most a quarter late.
     fileSpanMs: Math.max(60_000, config.retentionMs / 4),
     onError: (err) => logger.error({ err }, 'archive catalogue write failed'),
@@ -55,7 +62,7 @@ export async function openPersistence(d: {
     alerts: () => alerts.list(config.maxAlerts),
     // A snapshot leaves out the tasks that left memory: the catalogue must hold them first.
     archive: () => {
-      catalog.flush();
+      catalog?.flush();
       return d.archive.toJSON();
     },
     seq: () => d.bus.seq,
@@ -75,11 +82,29 @@ export async function openPersistence(d: {
   }
   tasks.recount();
   for (const w of warnings) alerts.raise('WARNING', 'store', w);
-  return { persistence, restored, catalog };
+  return { persistence, restored, catalog, postgres };
 }
 
-/** Sets every restored task moving again; timed states keep only their remaining time. */
-export function resumeTasks(d: {
+function openPostgres(d: Parameters<typeof openPersistence>[0]): PostgresStore | undefined {
+  const pg = d.config.store?.postgres;
+  if (!pg) return undefined;
+  const { logger } = d;
+  return createPostgresStore({
+    connectionString: pg.connectionString,
+    schema: pg.schema,
+    node: d.config.node,
+    clock: d.clock,
+    maxAlerts: d.config.maxAlerts,
+    maxFinished: d.config.maxFinishedInMemory,
+    leaseMs: d.config.leaseMs,
+    holds: (id) => d.cluster?.holds(id) ?? false,
+    onFenced: (ids) => d.cluster?.fenced(ids),
+    onError: (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err, errCode: (err as { code?: unknown }).code }, 'PostgreSQL write failed; kept and retried'),
+    onHealthy: (up) => (up ? logger.info('PostgreSQL writes resumed') : logger.error('PostgreSQL is not taking writes')),
+  });
+}
+
+export interface Resume {
   tasks: TaskTable;
   agents: Map<string, AgentSlot>;
   engine: Engine;
@@ -87,22 +112,28 @@ export function resumeTasks(d: {
   clock: Clock;
   logger: Logger;
   live: (entry: TaskEntry) => TaskActor | undefined;
-}): void {
-  for (const entry of [...d.tasks.all()]) {
-    const c = entry.context;
-    // An agent that no longer exists adopts nothing: its attempt failed with the process, like any other.
-    const slot = d.agents.get(c.agent);
-    const external = slot !== undefined && !slot.cfg.run;
-    if (c.status === 'PENDING') d.live(entry)?.send({ type: 'ASSIGN' });
-    else if (c.status === 'ASSIGNED') d.engine.enqueue(entry);
-    else if (c.status === 'RETRY_WAIT') d.live(entry)?.send({ type: 'RESUME' });
-    else if (c.status === 'FAILED') void redecide(d, entry);
-    else if (c.status === 'IN_PROGRESS' && external) d.engine.adopt(entry);
-    else if (c.status === 'IN_PROGRESS') void failCrashed(d, entry);
-  }
 }
 
-type Resume = Parameters<typeof resumeTasks>[0];
+/** Sets every restored task moving again; timed states keep only their remaining time. */
+export function resumeTasks(d: Resume): void {
+  for (const entry of [...d.tasks.all()]) resumeTask(d, entry);
+}
+
+/** One task as a restart (or a takeover of a dead process's lease) finds it, moving again. */
+export function resumeTask(d: Resume, entry: TaskEntry): void {
+  const c = entry.context;
+  // An agent that no longer exists adopts nothing: its attempt failed with the process, like any other.
+  const slot = d.agents.get(c.agent);
+  const external = slot !== undefined && !slot.cfg.run;
+  if (c.status === 'PENDING') d.live(entry)?.send({ type: 'ASSIGN' });
+  else if (c.status === 'ASSIGNED') d.engine.enqueue(entry);
+  else if (c.status === 'RETRY_WAIT') d.live(entry)?.send({ type: 'RESUME' });
+  else if (c.status === 'FAILED') void redecide(d, entry);
+  else if (c.status === 'IN_PROGRESS' && external) d.engine.adopt(entry);
+  else if (c.status === 'IN_PROGRESS') void failCrashed(d, entry);
+}
+
+
 
 /** An in-process attempt the process died during: it failed with `crash` and follows its policy like any failure. */
 async function failCrashed(d: Resume, entry: TaskEntry) {

@@ -1,7 +1,7 @@
 // Validates a submit request (library or HTTP) against the config: a clear error naming the field.
 import { z } from 'zod';
 import { mergeBudget } from '../../machines/budget.ts';
-import type { ResolvedConfig } from '../config.ts';
+import { AGENT_NAME_PATTERN, type ResolvedConfig } from '../config.ts';
 import type { Budget } from '../types.ts';
 import { inputMessage } from '../config/messages.ts';
 import { WardenError } from '../errors.ts';
@@ -64,7 +64,8 @@ export function parseSubmit(req: unknown, config: ResolvedConfig, agents: Readon
       field: 'type',
     });
   }
-  if (!agents.has(r.agent)) {
+  // On PostgreSQL another process may declare the agent: any well-formed name is taken, and waits for one.
+  if (!agents.has(r.agent) && !(config.store && AGENT_NAME_PATTERN.test(r.agent))) {
     const known = [...agents.keys()];
     const list = known.length > 20 ? `${known.slice(0, 20).join(', ')} and ${known.length - 20} more` : known.join(', ');
     throw new WardenError('invalid_input', `agent: unknown agent "${r.agent}" (known: ${list})`, {

@@ -19,9 +19,14 @@ export function taskCommands(core: Core): TaskCommands {
   /** Sends an operator's event once it is durable, or rejects with invalid_transition when the state does not take it. */
   async function command(id: string, event: TaskEvent, what: string): Promise<TaskView> {
     mustRun(core);
+    // Across processes the task's row is taken first; a cancel takes it even from a live process.
+    const taken = core.cluster ? await core.cluster.take(id, event.type === 'CANCEL') : true;
     const entry = mustGet(core, id);
-    const actor = live(core, entry);
-    if (!actor?.getSnapshot().can(event)) throw refuse(id, what, entry.context.status);
+    const actor = taken ? live(core, entry) : undefined;
+    if (!actor?.getSnapshot().can(event)) {
+      core.cluster?.untake(id);
+      throw refuse(id, what, entry.context.status);
+    }
     actor.send(event);
     await core.persistence?.durable();
     return taskView(entry);
@@ -44,6 +49,9 @@ export function taskCommands(core: Core): TaskCommands {
         return { id: existing.id, created: false };
       }
       const id = newTaskId();
+      // Unique across the cluster: the key is reserved in PostgreSQL before the task exists.
+      const owner = r.idempotencyKey && core.cluster ? await core.cluster.reserveKey(r.idempotencyKey, id) : id;
+      if (owner !== id) return { id: owner, created: false };
       const at = core.clock.now();
       const actor = core.actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent(), ...(r.budget ? { budget: r.budget } : {}) });
       const context: TaskContext = { ...actor.getSnapshot().context };

@@ -10,13 +10,20 @@ import type { Warden } from './warden-api.ts';
 
 export type TaskQueries = Pick<Warden, 'result' | 'get' | 'list' | 'history'>;
 
+function outcome(entry: TaskEntry): Promise<unknown> {
+  const id = entry.id;
+  if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
+  if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
+  return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));
+}
+
 export function taskQueries(core: Core): TaskQueries {
   const { tasks } = core;
 
   /** A finished task that left memory, from the archive catalogue (or, when it left before the
    *  catalogue existed, folded from the journal); undefined when it never was, or is past retention. */
   function fromDisk(id: unknown): PersistedTask | undefined {
-    if (!core.persist || typeof id !== 'string' || !core.archive.has(id)) return undefined;
+    if (!core.files || typeof id !== 'string' || !core.archive.has(id)) return undefined;
     const t = core.catalog?.find(id) ?? core.replay.taskOf(id);
     if (!t || !TERMINAL_STATUSES.includes(t.ctx.status) || t.updatedAt < core.clock.now() - core.config.retentionMs) return undefined;
     return t;
@@ -30,10 +37,11 @@ export function taskQueries(core: Core): TaskQueries {
   return {
     result(id) {
       const entry = tasks.get(id) ?? archivedView(id);
-      if (!entry) return Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
-      if (entry.context.status === 'SUCCEEDED') return Promise.resolve(entry.context.output);
-      if (entry.context.status === 'CANCELLED') return Promise.reject(new WardenError('cancelled', `task ${id} was cancelled`, { id }));
-      return new Promise((resolve, reject) => (entry.waiters ??= []).push({ resolve, reject }));
+      if (entry) return outcome(entry);
+      const missing = () => Promise.reject(new WardenError('not_found', `no task with id ${String(id)}`, { id }));
+      // Submitted through another process a moment ago, or finished and out of memory: read its row.
+      if (core.cluster) return core.cluster.lookup(id).then((e) => (e ? outcome(e) : missing()));
+      return missing();
     },
 
     get(id) {

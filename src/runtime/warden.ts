@@ -51,13 +51,15 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const random = opts.random ?? Math.random;
   const logger = config.logger ?? createLogger();
   const persist = config.persist && config.durability !== 'memory';
+  // Journal files in dataDir exist only with the file store; PostgreSQL keeps its own (cluster.ts).
+  const files = persist && !config.store;
   // Only the error's name: a listener's message may quote task contents.
   const bus = createRecordBus(now, (r) => step(r), (err) => logger.error({ errName: err instanceof Error ? err.name : typeof err }, 'transition listener threw'));
   const tasks = createTaskTable();
   const agents = new Map<string, AgentSlot>();
   const supervisorsByName = supervisorConfigs(config.supervisor);
   const archive = createArchiveIndex();
-  const replay = createReplay({ capacity: 10_000, journalDir: () => (persist ? config.dataDir : undefined), flush: () => core.persistence?.flush() });
+  const replay = createReplay({ capacity: 10_000, journalDir: () => (files ? config.dataDir : undefined), flush: () => core.persistence?.flush() });
   const actors = createTaskActors({
     clock,
     inspect: config.inspect as Inspect | undefined,
@@ -85,7 +87,11 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     decide,
     live: (entry) => live(core, entry),
     onCheckpoint: (id, attempt, data) => core.persistence?.checkpoint(id, attempt, data),
-    onAgentChange: (name) => core.persistence?.agent(name),
+    onAgentChange: (name) => {
+      core.persistence?.agent(name);
+      core.cluster?.agentFailure(name);
+    },
+    mayProbe: (name) => core.cluster?.mayProbe(name) ?? true,
     durable: () => core.persistence?.durable(),
     gates,
     orphan: (entry) => dynamic.orphan(entry),
@@ -110,6 +116,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     logger,
     inspect: config.inspect as Inspect | undefined,
     persist,
+    files,
     strategies,
     bus,
     tasks,
@@ -125,7 +132,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     decide,
     hooks,
     tracing: createTracing((id) => tasks.get(id)?.context),
-    retention: createRetention({ config, tasks, archive, dataDir: persist ? config.dataDir : undefined, clock, catalog: () => core.catalog }),
+    retention: createRetention({ config, tasks, archive, dataDir: files ? config.dataDir : undefined, clock, catalog: () => core.catalog }),
     gates,
     used: { ...NO_USAGE },
     state: 'idle',
@@ -159,7 +166,8 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         providers: gates.views(),
         usage: { ...core.used },
         tasks: { total: tasks.size, inFlight: engine.inFlight(), byStatus: tasks.countByStatus() },
-        ...(persist && core.state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
+        storeUp: core.cluster?.up,
+        ...(files && core.state !== 'idle' ? { storage: { dataDir: config.dataDir, usedBytes: dataDirBytes(config.dataDir) } } : {}),
       });
     },
     providers: () => gates.views(),
@@ -179,7 +187,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
         token: o.token ?? (o.tokens ? undefined : (config.token ?? process.env.WARDEN_TOKEN)),
         tokens: o.tokens,
         lastSeq: () => bus.seq,
-        dataDir: persist ? config.dataDir : undefined,
+        dataDir: files ? config.dataDir : undefined,
         replay: (seq) => replay.since(seq),
         now,
         logger,

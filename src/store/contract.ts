@@ -1,6 +1,6 @@
 // The Store contract: what the runtime needs from storage, and all it may use. The file store
-// (journal + lowdb snapshot, file-store.ts) implements it today; a PostgreSQL store implements the
-// same contract next, so every method that may touch the storage is async.
+// (journal + lowdb snapshot, file-store.ts) and the PostgreSQL store (postgres-store.ts) implement
+// it, so every method that may touch the storage is async.
 import type { TransitionRecord } from '../types.ts';
 import type { JournalLine, PersistedState } from './state.ts';
 

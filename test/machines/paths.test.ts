@@ -90,6 +90,8 @@ describe('agent machine: every state and transition on a path', () => {
           release('failure', epoch - 1),
           release('success', epoch - 1),
           { type: 'RESET', at: 100 },
+          // the circuit opened by another process of a cluster (src/runtime/cluster-breaker.ts)
+          { type: 'TRIP', at: 100, openUntil: 1_100 },
           { type: 'RESUME' },
           { type: 'STARTED', at: 100 },
           { type: 'EXITED', at: 100, reason: 'crashed', crash: true, rand: 0.5 },

@@ -1,5 +1,5 @@
-// The Store contract, as one suite a store implementation must pass: the file store runs it here;
-// a PostgreSQL store runs the same suite when it lands (storeContract(name, make)).
+// The Store contract, as one suite a store implementation must pass: the file store and the
+// PostgreSQL store (a schema of its own per case, dropped after) run the same cases.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,13 +8,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { taskMachine } from '../../machines/task.ts';
 import type { Store } from '../../src/store/contract.ts';
 import { createFileStore } from '../../src/store/file-store.ts';
+import { createPostgresStore } from '../../src/store/postgres-store.ts';
+import { realClock } from '../../src/runtime/clock.ts';
+import { dropAllSchemas, hasPg, pgUrl, uniqueSchema } from '../support/postgres.ts';
 import { emptyState, type PersistedState, type TaskPatch } from '../../src/store/state.ts';
 import type { Alert, TransitionRecord } from '../../src/types.ts';
 
 /** A fresh, empty storage per call; `again` opens the same storage anew (a restart). */
 interface Harness {
   make(): { store: Store; again(): Store };
-  cleanup(): void;
+  cleanup(): void | Promise<void>;
+  skip?: boolean;
 }
 
 const context = (id: string) => {
@@ -29,7 +33,7 @@ function taskLine(id: string, to: string): { r: TransitionRecord; task: TaskPatc
 const alert = (id: string): Alert => ({ id, at: new Date(0).toISOString(), level: 'WARNING', component: 'test', message: id, details: {} });
 
 function storeContract(name: string, harness: Harness) {
-  describe(`Store contract: ${name}`, () => {
+  describe.skipIf(harness.skip === true)(`Store contract: ${name}`, () => {
     afterEach(() => harness.cleanup());
 
     it('opens empty storage to an empty state and no warnings', async () => {
@@ -105,4 +109,15 @@ storeContract('file store (journal + snapshot)', {
   cleanup() {
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   },
+});
+
+storeContract('PostgreSQL store (task rows + transitions)', {
+  skip: !hasPg(),
+  make() {
+    const schema = uniqueSchema();
+    const make = () =>
+      createPostgresStore({ connectionString: pgUrl(), schema, node: 'contract', clock: realClock, maxAlerts: 100, onError: () => {} });
+    return { store: make(), again: make };
+  },
+  cleanup: () => dropAllSchemas(),
 });

@@ -21,7 +21,8 @@ export function healthRoutes(warden: Warden, deps: { lag: LoopLag; dataDir?: str
 
   r.get('/health', (c) => c.json({ status: 'ok' }));
 
-  r.get('/ready', (c) => (warden.state === 'running' ? c.json({ status: 'ready' }) : c.json({ status: warden.state }, 503)));
+  // Not ready while the database is lost either (PostgreSQL store), though the process answers.
+  r.get('/ready', (c) => (warden.health().ready ? c.json({ status: 'ready' }) : c.json({ status: warden.state === 'running' ? 'store_unavailable' : warden.state }, 503)));
 
   r.get('/api/health/detailed', async (c) => {
     const h = warden.health();
