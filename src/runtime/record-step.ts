@@ -1,6 +1,6 @@
 // The runtime's step for each record, before any listener sees it: the task table first (so every
-// later step sees the new state), then dispatch, the journal, the replay ring, alerts, agent hooks
-// and tracing. One function in one order, so no step depends on the order listeners subscribed in.
+// later step sees the new state), then dispatch, the journal, retention, the replay ring, alerts,
+// agent hooks and tracing. One function in one order, so no step depends on the order listeners subscribed in.
 import { addUsage } from '../../machines/budget.ts';
 import { WardenError } from '../errors.ts';
 import { TERMINAL_STATUSES, type TaskStatus, type TransitionRecord } from '../types.ts';
@@ -8,27 +8,29 @@ import type { Core } from './core.ts';
 import type { TaskEntry } from './tasks.ts';
 
 export function createRecordStep(core: Core): (r: TransitionRecord) => void {
-  function onTaskRecord(r: TransitionRecord) {
+  /** Returns the task when this record finished it. */
+  function onTaskRecord(r: TransitionRecord): TaskEntry | undefined {
     const entry = core.tasks.get(r.id);
     const context = entry?.actor?.getSnapshot().context;
-    if (!entry || !context) return;
+    if (!entry || !context) return undefined;
     core.tasks.apply(r, context);
     core.engine.onTaskRecord(r, entry);
     core.cluster?.onRecord(r);
     // The explicit dispatch step: a task that became ASSIGNED joins its agent's queue (on a cluster,
     // only when this process keeps it).
     if (r.to === 'ASSIGNED' && (!core.cluster || core.cluster.keeps(entry, r))) core.engine.enqueue(entry);
-    if (TERMINAL_STATUSES.includes(r.to as TaskStatus)) {
-      settle(entry);
-      core.retention.settled(entry);
-    }
+    if (!TERMINAL_STATUSES.includes(r.to as TaskStatus)) return undefined;
+    settle(entry);
+    return entry;
   }
 
   return function onRecord(r) {
-    if (r.kind === 'task') onTaskRecord(r);
-    else if (r.kind === 'agent') core.cluster?.onAgentRecord(r);
+    const finished = r.kind === 'task' ? onTaskRecord(r) : undefined;
+    if (r.kind === 'agent') core.cluster?.onAgentRecord(r);
     if (r.usage) core.used = addUsage(core.used, r.usage);
     core.persistence?.record(r);
+    // Only once its last line is journaled may a finished task leave memory (the line is read from it).
+    if (finished) core.retention.settled(finished);
     core.replay.remember(r);
     core.alerts.fromRecord(r);
     core.hooks.onRecord(r);

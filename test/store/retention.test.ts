@@ -128,3 +128,18 @@ describe('disk use', () => {
     await a.stop();
   });
 });
+
+describe('a finished task leaves memory only once journaled', () => {
+  it('with maxFinishedInMemory 0, a task that succeeded is still there after a restart', async () => {
+    const dir = tmpDir();
+    const a = await started(dir, { maxFinishedInMemory: 0, agents: { ok } });
+    const [id] = await runMany(a, 1);
+    await a.stop();
+    const b = await started(dir, { maxFinishedInMemory: 0, agents: { ok } });
+    expect(b.get(id ?? '')).toMatchObject({ status: 'SUCCEEDED', output: 0 });
+    expect(b.history(id ?? '').map((r) => r.to)).toEqual(['PENDING', 'ASSIGNED', 'IN_PROGRESS', 'SUCCEEDED']);
+    // The journal itself holds the last line (an event stream resuming after the restart reads it there).
+    expect(b.replay(0).filter((r) => r.id === id).map((r) => r.to)).toEqual(['PENDING', 'ASSIGNED', 'IN_PROGRESS', 'SUCCEEDED']);
+    await b.stop();
+  });
+});
