@@ -242,7 +242,7 @@ async function main() {
   );
   console.log(
     table(
-      ['bench', 'ops/s (median)', 'min–max', 'µs/op', 'vs bare XState (target ≥ 0.70×)', 'vs bare call', 'CPU µs/op', 'vs XState by CPU'],
+      ['bench', 'ops/s (median)', 'min–max', 'µs/op', 'vs bare XState (target ≥ 0.80×)', 'vs bare call', 'CPU µs/op', 'vs XState by CPU'],
       [
         row('bare `await fn()` loop', samples.bare, false),
         row('bare XState actor lifecycle', samples.xstate, true),

@@ -15,6 +15,7 @@ import { createWarden, type ServerHandle, type Warden } from './index.ts';
 import { startInspectorBridge, type InspectorBridge } from './inspector-bridge.ts';
 import { loadTokensFile, tokenBannerLine } from './cli-tokens.ts';
 import type { WardenConfig } from './config.ts';
+import type { NamedToken } from './types.ts';
 import { runSimulateCli } from './simulate/cli.ts';
 
 const USAGE = `Usage: warden [options]
@@ -207,99 +208,102 @@ function logTransitions(warden: Warden, logger: Logger): void {
   });
 }
 
-async function main(): Promise<void> {
-  if (process.argv[2] === 'simulate') {
-    process.exitCode = await runSimulateCli(process.argv.slice(3));
-    return;
-  }
-  const flags = parseFlags(process.argv.slice(2));
-  const logger = await createCliLogger();
+interface CliConfig {
+  config: Record<string, unknown>;
+  dataDir: string;
+  demo: boolean;
+}
 
-  const demo = flags.config === undefined;
-  let config: Record<string, unknown>;
-  let dataDir: string;
-  if (demo) {
-    dataDir = flags.dataDir ?? DEFAULT_DATA_DIR;
-    config = { ...demoConfig({ dataDir, logger }) };
-  } else {
-    const loaded = await loadConfigModule(flags.config ?? '', { dataDir: flags.dataDir ?? DEFAULT_DATA_DIR, logger });
-    dataDir = flags.dataDir ?? (typeof loaded.dataDir === 'string' && loaded.dataDir ? loaded.dataDir : DEFAULT_DATA_DIR);
-    config = { ...loaded, dataDir, logger: loaded.logger ?? logger };
+/** The demo's config without --config, else the user's module; the data dir from the flag, the config or the default. */
+async function loadCliConfig(flags: Flags, logger: Logger): Promise<CliConfig> {
+  if (flags.config === undefined) {
+    const dataDir = flags.dataDir ?? DEFAULT_DATA_DIR;
+    return { config: { ...demoConfig({ dataDir, logger }) }, dataDir, demo: true };
   }
+  const loaded = await loadConfigModule(flags.config, { dataDir: flags.dataDir ?? DEFAULT_DATA_DIR, logger });
+  const dataDir = flags.dataDir ?? (typeof loaded.dataDir === 'string' && loaded.dataDir ? loaded.dataDir : DEFAULT_DATA_DIR);
+  return { config: { ...loaded, dataDir, logger: loaded.logger ?? logger }, dataDir, demo: false };
+}
 
-  // Only on request: an inspector that cannot connect would keep the process alive, and its page needs stately.ai.
-  // It streams task inputs and outputs unredacted, so it binds to --host (loopback by default) like the API.
-  let stopInspector: (() => Promise<void>) | undefined;
-  if (flags.inspect !== undefined) {
-    // An optional peer dependency: only --inspect needs it.
-    const { createWebSocketInspector } = await import('@statelyai/inspect').catch((err: unknown) =>
-      fail(`--inspect needs the package @statelyai/inspect (npm install @statelyai/inspect): ${messageOf(err)}`),
-    );
-    let bridge: InspectorBridge;
-    try {
-      bridge = await startInspectorBridge({ host: flags.host, port: flags.inspect });
-    } catch (err) {
-      fail(`cannot open the inspector bridge on ${flags.host}:${flags.inspect}: ${messageOf(err)}`);
-    }
-    const inspector = createWebSocketInspector({ url: bridge.wsUrl });
-    config = { ...config, inspect: inspector.inspect };
-    stopInspector = async () => {
+/**
+ * Only on request: an inspector that cannot connect would keep the process alive, and its page needs
+ * stately.ai. It streams task inputs and outputs unredacted, so it binds to --host (loopback by
+ * default) like the API. Returns the config with the inspector in it, and how to stop it.
+ */
+async function openInspector(flags: Flags, config: Record<string, unknown>): Promise<{ config: Record<string, unknown>; stop?: () => Promise<void> }> {
+  if (flags.inspect === undefined) return { config };
+  // An optional peer dependency: only --inspect needs it.
+  const { createWebSocketInspector } = await import('@statelyai/inspect').catch((err: unknown) =>
+    fail(`--inspect needs the package @statelyai/inspect (npm install @statelyai/inspect): ${messageOf(err)}`),
+  );
+  let bridge: InspectorBridge;
+  try {
+    bridge = await startInspectorBridge({ host: flags.host, port: flags.inspect });
+  } catch (err) {
+    fail(`cannot open the inspector bridge on ${flags.host}:${flags.inspect}: ${messageOf(err)}`);
+  }
+  const inspector = createWebSocketInspector({ url: bridge.wsUrl });
+  process.stdout.write(`Stately inspector: open ${bridge.url} to watch the machines live (it shows task inputs and outputs unredacted)\n`);
+  return {
+    config: { ...config, inspect: inspector.inspect },
+    stop: async () => {
       inspector.stop();
       await bridge.stop();
-    };
-    process.stdout.write(`Stately inspector: open ${bridge.url} to watch the machines live (it shows task inputs and outputs unredacted)\n`);
-  }
+    },
+  };
+}
 
-  // The flag (or $WARDEN_DATABASE_URL) names the database; the config may still name the schema.
+/** What the flags add to the config: the database (the config may still name the schema) and a drain. */
+function withFlags(flags: Flags, config: Record<string, unknown>): Record<string, unknown> {
+  let out = config;
   if (flags.postgres !== undefined) {
     const given = (config.store as { postgres?: { schema?: string } } | undefined)?.postgres;
-    config = { ...config, store: { postgres: { ...given, connectionString: flags.postgres } } };
+    out = { ...out, store: { postgres: { ...given, connectionString: flags.postgres } } };
   }
-
   // A service being shut down by SIGTERM lets its running attempts finish first, for a while.
-  config = { drainMs: CLI_DRAIN_MS, ...config };
+  return { drainMs: CLI_DRAIN_MS, ...out };
+}
 
-  let warden: Warden;
+async function listenOrFail(warden: Warden, flags: Flags, token: string | undefined, tokens: readonly NamedToken[] | undefined): Promise<ServerHandle> {
   try {
-    warden = createWarden(config as unknown as WardenConfig);
-  } catch (err) {
-    fail(isWardenError(err) && err.code === 'invalid_config' ? `invalid config: ${err.message}` : `cannot create warden: ${messageOf(err)}`);
-  }
-
-  const persisted = config.persist !== false && config.durability !== 'memory';
-  const named = flags.tokens === undefined ? undefined : await loadTokensFile(flags.tokens).catch((err: unknown) => fail(messageOf(err)));
-  // Named tokens replace the generated file token; an explicit single token still joins them as an admin.
-  const explicit = Boolean(flags.token || process.env.WARDEN_TOKEN || (typeof config.token === 'string' && config.token));
-  const token = named && !explicit ? undefined : await resolveToken(flags.token, config, dataDir);
-
-  // Listen first, so /health answers and /ready says 503 while the state is restored.
-  let server: ServerHandle;
-  try {
-    server = await warden.listen({ port: flags.port, hostname: flags.host, token: token?.token, tokens: named?.tokens });
+    return await warden.listen({ port: flags.port, hostname: flags.host, token, tokens });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`cannot listen on ${flags.host}:${flags.port}: the address is in use (try --port)`);
     fail(`cannot listen on ${flags.host}:${flags.port}: ${messageOf(err)}`);
   }
+}
 
-  let stopDemo: (() => void) | undefined;
-  let starting: Promise<void> | undefined;
-  let shuttingDown = false;
+interface Shutdown {
+  /** set once start() was called, so a signal during it waits for it */
+  starting?: Promise<void>;
+  stopDemo?: () => void;
+  readonly requested: boolean;
+}
+
+/** SIGTERM / SIGINT: drain, final snapshot, close, exit 0; a second signal sent on purpose exits at once. */
+function onSignals(warden: Warden, server: ServerHandle, logger: Logger, stopInspector: (() => Promise<void>) | undefined): Shutdown {
+  let requested = false;
   let firstSignalAt = 0;
+  const shutdown: Shutdown = {
+    get requested() {
+      return requested;
+    },
+  };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (shuttingDown) {
+    if (requested) {
       // One Ctrl-C or `timeout` often arrives twice: from the terminal (or process group) and
       // relayed by npm/tsx. Only a signal sent on purpose, a moment later, cuts the shutdown short.
       if (Date.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       process.stderr.write(`warden: second ${signal}, exiting now\n`);
       process.exit(signal === 'SIGINT' ? 130 : 143);
     }
-    shuttingDown = true;
+    requested = true;
     firstSignalAt = Date.now();
     logger.info({ signal }, 'shutting down: draining, writing the final snapshot');
-    stopDemo?.();
+    shutdown.stopDemo?.();
     void (async () => {
-      await starting?.catch(() => {});
+      await shutdown.starting?.catch(() => {});
       await warden.stop();
       await server.close(); // already closed by warden.stop() unless start() never finished
       await stopInspector?.();
@@ -309,34 +313,71 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  return shutdown;
+}
 
-  starting = warden.start();
-  try {
-    await starting;
-  } catch (err) {
-    if (shuttingDown) return;
-    await server.close();
-    fail(`cannot start: ${messageOf(err)}`);
-  }
-  if (shuttingDown) return;
-
-  const where = resolve(dataDir);
-  // A token is printed only to a terminal: a service manager's log would keep it forever.
-  const tokenLine = tokenBannerLine(token, named, process.stdout.isTTY === true);
+function printBanner(o: { flags: Flags; cli: CliConfig; server: ServerHandle; tokenLine: string }): void {
+  const { flags, cli, server } = o;
+  const persisted = cli.config.persist !== false && cli.config.durability !== 'memory';
+  const state =
+    flags.postgres !== undefined
+      ? `PostgreSQL ${redactConnectionString(flags.postgres)}`
+      : persisted
+        ? `${resolve(cli.dataDir)}  (state.json, journal.jsonl)`
+        : 'in memory only (persist: false)';
   process.stdout.write(
     [
-      `Warden is running${demo ? ' the demo (examples/demo.ts)' : ` with ${flags.config ?? ''}`}`,
+      `Warden is running${cli.demo ? ' the demo (examples/demo.ts)' : ` with ${flags.config ?? ''}`}`,
       `  dashboard: ${server.url}/`,
       `  api:       ${server.url}/api  (send "Authorization: Bearer <token>")`,
-      `  token:     ${tokenLine}`,
-      `  state:     ${flags.postgres !== undefined ? `PostgreSQL ${redactConnectionString(flags.postgres)}` : persisted ? `${where}  (state.json, journal.jsonl)` : 'in memory only (persist: false)'}`,
+      `  token:     ${o.tokenLine}`,
+      `  state:     ${state}`,
       `  stop:      Ctrl-C or SIGTERM`,
       '',
     ].join('\n'),
   );
+}
 
+async function main(): Promise<void> {
+  if (process.argv[2] === 'simulate') {
+    process.exitCode = await runSimulateCli(process.argv.slice(3));
+    return;
+  }
+  const flags = parseFlags(process.argv.slice(2));
+  const logger = await createCliLogger();
+  const cli = await loadCliConfig(flags, logger);
+  const inspector = await openInspector(flags, cli.config);
+  cli.config = withFlags(flags, inspector.config);
+
+  let warden: Warden;
+  try {
+    warden = createWarden(cli.config as unknown as WardenConfig);
+  } catch (err) {
+    fail(isWardenError(err) && err.code === 'invalid_config' ? `invalid config: ${err.message}` : `cannot create warden: ${messageOf(err)}`);
+  }
+
+  const named = flags.tokens === undefined ? undefined : await loadTokensFile(flags.tokens).catch((err: unknown) => fail(messageOf(err)));
+  // Named tokens replace the generated file token; an explicit single token still joins them as an admin.
+  const explicit = Boolean(flags.token || process.env.WARDEN_TOKEN || (typeof cli.config.token === 'string' && cli.config.token));
+  const token = named && !explicit ? undefined : await resolveToken(flags.token, cli.config, cli.dataDir);
+
+  // Listen first, so /health answers and /ready says 503 while the state is restored.
+  const server = await listenOrFail(warden, flags, token?.token, named?.tokens);
+  const shutdown = onSignals(warden, server, logger, inspector.stop);
+  shutdown.starting = warden.start();
+  try {
+    await shutdown.starting;
+  } catch (err) {
+    if (shutdown.requested) return;
+    await server.close();
+    fail(`cannot start: ${messageOf(err)}`);
+  }
+  if (shutdown.requested) return;
+
+  // A token is printed only to a terminal: a service manager's log would keep it forever.
+  printBanner({ flags, cli, server, tokenLine: tokenBannerLine(token, named, process.stdout.isTTY === true) });
   logTransitions(warden, logger);
-  if (demo) stopDemo = driveDemo(warden, { logger });
+  if (cli.demo) shutdown.stopDemo = driveDemo(warden, { logger });
 }
 
 await main();
