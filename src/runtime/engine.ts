@@ -5,6 +5,7 @@ import { admitsCall, type AgentContext } from '../../machines/agent.ts';
 import type { ResolvedConfig } from '../config.ts';
 import { breakerHears } from '../policy/breaker-outcome.ts';
 import { classifyError } from '../policy/classify.ts';
+import { isWardenError } from '../errors.ts';
 import type { Clock, ErrorKind, TaskError, TransitionRecord, UsageTotals } from '../types.ts';
 import type { AgentSlot } from './agent-slot.ts';
 import { abortAttempt, abortReason, newAttempt, runAttempt, type Attempt, type AttemptHooks } from './attempt.ts';
@@ -14,6 +15,9 @@ import { unref } from './clock.ts';
 import type { Decide } from './failure-decision.ts';
 import { stackedRetryWarning } from './stacked-retries.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
+
+/** how often an attempt waiting for an unavailable store asks again */
+const STORE_RETRY_MS = 1_000;
 
 export interface EngineDeps {
   config: ResolvedConfig;
@@ -167,11 +171,25 @@ export function createEngine(deps: EngineDeps): Engine {
     );
     // User code may have side effects: it runs only once the journal knows this attempt began, so a
     // kill -9 before that point leaves no trace of it to run twice under the same attempt number.
+    whenJournaled(attempt, () => runAttempt(run, entry, attempt, hooks));
+  }
+
+  /**
+   * Runs `go` once the journal holds what was recorded so far, while `attempt` is still the task's.
+   * A store that is unavailable keeps the lines and writes them once it is back (PostgreSQL): the
+   * attempt waits for that, a second at a time, instead of failing before its code ever ran.
+   */
+  function whenJournaled(attempt: Attempt, go: () => void) {
+    const current = () => attempts.get(attempt.taskId) === attempt;
     const written = deps.durable?.();
-    if (!written) return runAttempt(run, entry, attempt, hooks);
+    if (!written) return go();
     written.then(
-      () => attempts.get(c.id) === attempt && runAttempt(run, entry, attempt, hooks),
-      (err: unknown) => void fail(c.id, number, err),
+      () => current() && go(),
+      (err: unknown) => {
+        if (!current()) return;
+        if (!isWardenError(err) || err.code !== 'store_unavailable') return void fail(attempt.taskId, attempt.number, err);
+        attempt.journalRetry = unref(clock.setTimeout(() => whenJournaled(attempt, go), STORE_RETRY_MS));
+      },
     );
   }
 
@@ -198,6 +216,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (idleWaiters.length > 0 && runningHere() === 0) for (const w of idleWaiters.splice(0)) w();
     if (attempt.timer !== undefined) clock.clearTimeout(attempt.timer);
     if (attempt.budgetTimer !== undefined) clock.clearTimeout(attempt.budgetTimer);
+    if (attempt.journalRetry !== undefined) clock.clearTimeout(attempt.journalRetry);
     const slot = agents.get(attempt.agent);
     if (!slot) return;
     slot.running.delete(attempt.taskId);

@@ -1,35 +1,10 @@
 // The CLI on PostgreSQL (`warden --postgres URL`), and the database going away mid-run: the CLI talks
 // to PostgreSQL through a TCP proxy this test cuts and restores. While it is cut /ready is 503 and a
 // submit fails with a clear error; acknowledged work is still there after, and Warden resumes.
-import * as net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { cli, sleep, TOKEN, urlOf, useCliHarness } from '../support/cli.ts';
-import { hasPg, pgUrl, sql, uniqueSchema } from '../support/postgres.ts';
-import { useClusterHarness } from './helpers.ts';
-
-/** A TCP proxy to the test database that can be cut (every socket destroyed) and opened again on its port. */
-async function pgProxy(port = 0): Promise<{ port: number; cut(): Promise<void> }> {
-  const target = new URL(pgUrl());
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    async cut() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      await closed;
-    },
-  };
-}
+import { hasPg, sql, uniqueSchema } from '../support/postgres.ts';
+import { pgProxy, useClusterHarness } from './helpers.ts';
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: { [k: string]: unknown } }> {
   const res = await fetch(`${base}${path}`, {

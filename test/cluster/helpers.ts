@@ -1,5 +1,6 @@
 // Shared scaffolding for the cluster tests: wardens on one PostgreSQL schema of the test's own
 // (dropped after the test), stopped after each test, and a bounded wait for what another process does.
+import * as net from 'node:net';
 import { pino } from 'pino';
 import { afterEach } from 'vitest';
 import { createWarden, type Warden, type WardenConfig } from '../../src/index.ts';
@@ -31,3 +32,28 @@ export async function until(check: () => boolean, ms = 5_000, what = 'condition'
   }
   return Date.now() - t0;
 }
+
+/** A TCP proxy to the test database that can be cut (every socket destroyed) and opened again on its port. */
+export async function pgProxy(port = 0): Promise<{ port: number; cut(): Promise<void> }> {
+  const target = new URL(pgUrl());
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    async cut() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
+
