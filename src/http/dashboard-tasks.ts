@@ -7,7 +7,10 @@ function taskActions(t, withOpen) {
   var kids = [];
   if (withOpen) kids.push(btn('open', function () { showDetail(t.id); }));
   if (!may('task')) return el('span', null, kids);
-  if (t.status === 'FAILED' || t.status === 'ESCALATED') kids.push(btn('retry', function () { act('retry ' + short(t.id), 'POST', taskBase(t) + 'retry'); }));
+  // A spent budget is refused a plain retry: the button grants as much again as the task's budget.
+  var spent = t.error && t.error.kind === 'budget' && t.budget;
+  if ((t.status === 'FAILED' || t.status === 'ESCALATED') && !spent) kids.push(btn('retry', function () { act('retry ' + short(t.id), 'POST', taskBase(t) + 'retry'); }));
+  if (t.status === 'ESCALATED' && spent) kids.push(btn('retry +budget', function () { act('retry ' + short(t.id) + ' with more budget', 'POST', taskBase(t) + 'retry', { budget: t.budget }); }, 'primary'));
   if (t.status === 'ESCALATED') kids.push(btn('resolve…', function () { openResolve(t); }, 'primary'));
   if (!TERMINAL[t.status]) kids.push(btn('cancel', function () { act('cancel ' + short(t.id), 'POST', taskBase(t) + 'cancel'); }, 'danger'));
   return el('span', null, kids);

@@ -158,6 +158,27 @@ describe.skipIf(!have)('dashboard in chromium', () => {
     await page.close();
   }, 90_000);
 
+  it('a task escalated for its spent budget offers a retry that grants more, and succeeds with it', async () => {
+    const spent = await call<TaskView>('POST', '/api/tasks', { agent: 'spender', input: {}, budget: { costUsd: 0.5 } });
+    await until('the spender task to escalate', async () => (await statusOf(spent.id)) === 'ESCALATED');
+    const page = await browser!.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(STEP_MS);
+    await page.goto(url, { timeout: STEP_MS });
+    await page.fill('#token', TOKEN);
+    await page.click('#save');
+    const card = page.locator('#attention .card', { hasText: 'ESCALATED' }).filter({ hasText: 'budget' });
+    await card.waitFor();
+    // A plain retry would be refused (the budget is spent): only the granting one is offered.
+    expect(await card.getByRole('button', { name: 'retry', exact: true }).count()).toBe(0);
+    await card.getByRole('button', { name: 'retry +budget' }).click();
+    await until('the spender task to succeed', async () => (await statusOf(spent.id)) === 'SUCCEEDED');
+    const after = await call<TaskView & { budget?: { costUsd?: number } }>('GET', `/api/tasks/${spent.id}`);
+    expect(after.attempts).toBe(2);
+    expect(after.budget?.costUsd).toBeCloseTo(1.5);
+    await shot(page, '10-budget-granted');
+    await page.close();
+  }, 60_000);
+
   // GET /api/whoami arrives with token roles (another branch); until then the browser answers it from
   // page.route, with the server's real /openapi.json plus that one path, to prove what each role sees.
   it.each([
