@@ -9,22 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { hasPg, pgUrl, sql, uniqueSchema } from '../support/postgres.ts';
 import { clusterNode, until, useClusterHarness } from './helpers.ts';
 import { spawnWorker, type WorkerProcess } from './processes.ts';
+import { mulberry32 } from '../../src/simulate/random.ts';
 
 const TOTAL = 2_000;
 const KILLS = 10;
 const LEASE_MS = 1_000;
 const MAX_RETRIES = 30;
-
-function mulberry32(a: number): () => number {
-  let s = a >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

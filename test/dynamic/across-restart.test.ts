@@ -3,36 +3,25 @@
 // children stay gone, a dynamic agent whose functions did not survive waits STOPPED for addAgent to
 // hand them back, and agents that vanished leave tasks that follow their policy.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createWarden, type AgentConfig, type SupervisorConfig, type Warden } from '../../src/index.ts';
 import { applyLine, emptyState } from '../../src/store/state.ts';
 import { poolSpec } from '../support/pool.ts';
-import { T0 } from '../support/warden.ts';
+import { useRestartHarness } from '../support/restart.ts';
 
-let dir = '';
-const live: Warden[] = [];
-beforeEach(() => {
-  vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-dynamic-'));
-});
-afterEach(async () => {
-  for (const w of live.splice(0)) await w.stop();
-  vi.useRealTimers();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const h = useRestartHarness('warden-dynamic-');
 
 async function boot(agents: Record<string, AgentConfig>, supervisor?: SupervisorConfig): Promise<Warden> {
-  const w = createWarden({ dataDir: dir, logger: pino({ level: 'silent' }), agents, ...(supervisor ? { supervisor } : {}) });
-  live.push(w);
+  const w = createWarden({ dataDir: h.dir, logger: pino({ level: 'silent' }), agents, ...(supervisor ? { supervisor } : {}) });
+  h.live.push(w);
   await w.start();
   return w;
 }
 
 async function shutdown(w: Warden): Promise<void> {
-  live.splice(live.indexOf(w), 1);
+  h.live.splice(h.live.indexOf(w), 1);
   await w.stop();
 }
 
@@ -138,14 +127,14 @@ describe('from the journal alone (the process died: no final snapshot)', () => {
     dead.stopAgent('t:2');
     await dead.addAgent('ext', {});
     // Left running, never stopped: the next process finds the journal as a kill -9 leaves it.
-    live.splice(live.indexOf(dead), 1);
+    h.live.splice(h.live.indexOf(dead), 1);
     const spec = poolSpec({ restart: 'temporary' });
     const w = await boot({ base: {}, b: {} }, tree(spec.agent));
     expect(w.agents().map((a) => a.name)).toEqual(['base', 'b', 't:3', 'ext']);
     expect(spec.log).toEqual(['start:t:3']);
     expect(w.alerts().filter((a) => a.component === 'supervisor')).toEqual([]);
     await shutdown(w);
-    const snap = JSON.parse(fs.readFileSync(path.join(dir, 'state.json'), 'utf8')) as { agents: Record<string, unknown> };
+    const snap = JSON.parse(fs.readFileSync(path.join(h.dir, 'state.json'), 'utf8')) as { agents: Record<string, unknown> };
     expect(Object.keys(snap.agents).sort()).toEqual(['b', 'base', 'ext', 't:3']);
   });
 });

@@ -1,39 +1,27 @@
 // Supervision state across a restart of the process, with a dataDir: the restart-intensity window,
 // agent lifecycles and an ESCALATED root are restored, not reset. Each "process" is a fresh warden
 // on the same directory with fresh resources; time is simulated (the journal's setImmediate is real).
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createWarden, type AgentConfig, type Warden } from '../../src/index.ts';
 import { res, resources } from '../support/resources.ts';
 import { flatBackoff, T0 } from '../support/warden.ts';
+import { useRestartHarness } from '../support/restart.ts';
 
-let dir = '';
-const live: Warden[] = [];
-beforeEach(() => {
-  vi.useFakeTimers({ now: T0, toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-sup-restart-'));
-});
-afterEach(async () => {
-  for (const w of live.splice(0)) await w.stop();
-  vi.useRealTimers();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const h = useRestartHarness('warden-sup-restart-');
 
 const supervisor = { maxRestarts: 2, withinMs: 60_000, backoff: flatBackoff(10, 1) };
 
 /** One "process": a warden on the shared data dir. */
 async function boot(agents: Record<string, AgentConfig>): Promise<Warden> {
-  const w = createWarden({ dataDir: dir, logger: pino({ level: 'silent' }), agents, supervisor });
-  live.push(w);
+  const w = createWarden({ dataDir: h.dir, logger: pino({ level: 'silent' }), agents, supervisor });
+  h.live.push(w);
   await w.start();
   return w;
 }
 
 async function shutdown(w: Warden): Promise<void> {
-  live.splice(live.indexOf(w), 1);
+  h.live.splice(h.live.indexOf(w), 1);
   await w.stop();
 }
 
