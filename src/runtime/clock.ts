@@ -63,3 +63,11 @@ export function sleep(clock: Clock, ms: number): { done: Promise<void>; cancel()
     },
   };
 }
+
+/** setTimeout fires at once for delays past 2^31-1 ms; never hand it more. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The delay to arm for a deadline in a machine's context: what is left of it, never negative, never past setTimeout's range. */
+export function remaining(deadline: number | undefined, now: () => number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(0, (deadline ?? 0) - now()));
+}

@@ -8,12 +8,8 @@ import type { ProviderState } from '../store/state.ts';
 import { MAX_RETRY_AFTER_MS } from '../policy/decide.ts';
 import { fullBucket, msUntil, take, type Bucket } from '../policy/token-bucket.ts';
 import type { Actor, Clock, ProviderLimits, ProviderView, TaskError, TimerHandle, TransitionFact } from '../types.ts';
-import { unref } from './clock.ts';
+import { remaining, unref } from './clock.ts';
 
-/** setTimeout fires at once past 2^31-1 ms: never hand it more. (Not supervision.ts's: that would close an import cycle through the engine.) */
-function remaining(deadline: number | undefined, now: () => number): number {
-  return Math.min(2_147_483_647, Math.max(0, (deadline ?? 0) - now()));
-}
 
 export type { ProviderState };
 

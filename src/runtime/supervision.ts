@@ -7,13 +7,8 @@ import type { AgentState, SupervisorState } from '../store/state.ts';
 import type { Clock, TransitionFact } from '../types.ts';
 import type { AgentSlot } from './agent-slot.ts';
 import { createQueue } from './queue.ts';
+import { remaining } from './clock.ts';
 
-/** setTimeout fires at once for delays past 2^31-1 ms; never hand it more. */
-const MAX_TIMER_MS = 2_147_483_647;
-
-export function remaining(deadline: number | undefined, now: () => number): number {
-  return Math.min(MAX_TIMER_MS, Math.max(0, (deadline ?? 0) - now()));
-}
 
 /** Agents under the supervisor tree, in start order. */
 export function agentOrder(s: ResolvedSupervisorConfig): string[] {

@@ -3,7 +3,7 @@
 import { createActor, type InspectionEvent, type Observer } from 'xstate';
 import { taskMachine, type TaskContext, type TaskInput } from '../../machines/task.ts';
 import type { Clock, TransitionFact } from '../types.ts';
-import { remaining } from './supervision.ts';
+import { remaining } from './clock.ts';
 import type { TaskActor } from './tasks.ts';
 
 export interface TaskActors {

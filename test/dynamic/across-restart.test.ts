@@ -4,26 +4,16 @@
 // hand them back, and agents that vanished leave tasks that follow their policy.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { createWarden, type AgentConfig, type SupervisorConfig, type Warden } from '../../src/index.ts';
+import { type AgentConfig, type SupervisorConfig, type Warden } from '../../src/index.ts';
 import { applyLine, emptyState } from '../../src/store/state.ts';
 import { poolSpec } from '../support/pool.ts';
 import { useRestartHarness } from '../support/restart.ts';
 
 const h = useRestartHarness('warden-dynamic-');
 
-async function boot(agents: Record<string, AgentConfig>, supervisor?: SupervisorConfig): Promise<Warden> {
-  const w = createWarden({ dataDir: h.dir, logger: pino({ level: 'silent' }), agents, ...(supervisor ? { supervisor } : {}) });
-  h.live.push(w);
-  await w.start();
-  return w;
-}
-
-async function shutdown(w: Warden): Promise<void> {
-  h.live.splice(h.live.indexOf(w), 1);
-  await w.stop();
-}
+const boot = (agents: Record<string, AgentConfig>, supervisor?: SupervisorConfig): Promise<Warden> => h.boot({ agents, ...(supervisor ? { supervisor } : {}) });
+const shutdown = (w: Warden): Promise<void> => h.shutdown(w);
 
 const tree = (spec: AgentConfig): SupervisorConfig => ({
   children: ['base', { name: 'inner', children: ['b'] }, { name: 'tenant', pool: { agent: spec, max: 10 } }],

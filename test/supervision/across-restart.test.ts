@@ -1,9 +1,8 @@
 // Supervision state across a restart of the process, with a dataDir: the restart-intensity window,
 // agent lifecycles and an ESCALATED root are restored, not reset. Each "process" is a fresh warden
 // on the same directory with fresh resources; time is simulated (the journal's setImmediate is real).
-import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
-import { createWarden, type AgentConfig, type Warden } from '../../src/index.ts';
+import { type AgentConfig, type Warden } from '../../src/index.ts';
 import { res, resources } from '../support/resources.ts';
 import { flatBackoff, T0 } from '../support/warden.ts';
 import { useRestartHarness } from '../support/restart.ts';
@@ -13,17 +12,8 @@ const h = useRestartHarness('warden-sup-restart-');
 const supervisor = { maxRestarts: 2, withinMs: 60_000, backoff: flatBackoff(10, 1) };
 
 /** One "process": a warden on the shared data dir. */
-async function boot(agents: Record<string, AgentConfig>): Promise<Warden> {
-  const w = createWarden({ dataDir: h.dir, logger: pino({ level: 'silent' }), agents, supervisor });
-  h.live.push(w);
-  await w.start();
-  return w;
-}
-
-async function shutdown(w: Warden): Promise<void> {
-  h.live.splice(h.live.indexOf(w), 1);
-  await w.stop();
-}
+const boot = (agents: Record<string, AgentConfig>): Promise<Warden> => h.boot({ agents, supervisor });
+const shutdown = (w: Warden): Promise<void> => h.shutdown(w);
 
 /** Two crashes of `a` in the first process: one short of the limit. */
 async function twoCrashes(): Promise<void> {
