@@ -17,6 +17,7 @@ import { loadTokensFile, tokenBannerLine } from './cli-tokens.ts';
 import type { WardenConfig } from './config.ts';
 import type { NamedToken } from './types.ts';
 import { runSimulateCli } from './simulate/cli.ts';
+import { isRecord } from './config/schemas.ts';
 
 const USAGE = `Usage: warden [options]
        warden simulate --scenario NAME|FILE [--config FILE] …   (see warden simulate --help)
@@ -62,10 +63,6 @@ function fail(message: string, code = 1): never {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 interface Flags {

@@ -8,16 +8,13 @@ import type { WardenConfig } from '../config.ts';
 import { BUILTIN_SCENARIOS, builtinScenario } from './builtins.ts';
 import { parseScenario, type Scenario } from './scenario.ts';
 import type { Topology } from './topology.ts';
+import { isRecord } from '../config/schemas.ts';
 
 export class LoadError extends Error {
   override name = 'LoadError';
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** The config a module exports: its default export or `config`, a config or a (maybe async) function making one. */
 export async function loadConfigFile(file: string, ctx: { dataDir: string; logger: Logger }): Promise<WardenConfig> {

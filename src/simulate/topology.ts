@@ -2,6 +2,7 @@
 // may come from any module): each agent's provider, whether it runs in-process, is an external
 // executor or only owns a resource, and its time limit.
 import { AGENT_DEFAULTS, type WardenConfig } from '../config.ts';
+import { isRecord } from '../config/schemas.ts';
 
 export type AgentKind = 'in-process' | 'external' | 'resource';
 
@@ -22,10 +23,6 @@ export interface Topology {
   providers: Map<string, string[]>;
   /** agents that take tasks (in-process or external), in declaration order */
   workers: string[];
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function positive(v: unknown): number | undefined {
