@@ -1,11 +1,17 @@
 // The task table: every task's actor (while it lives), its latest state, its history, in creation order.
-import type { Actor } from 'xstate';
+import type { SnapshotFrom } from 'xstate';
 import { NO_USAGE } from '../../machines/budget.ts';
-import type { taskMachine, TaskContext } from '../../machines/task.ts';
+import type { taskMachine, TaskContext, TaskEvent } from '../../machines/task.ts';
 import { WardenError } from '../errors.ts';
 import { TASK_STATUSES, type TaskStatus, type TaskView, type TransitionRecord } from '../types.ts';
 
-export type TaskActor = Actor<typeof taskMachine>;
+/** What the runtime needs of a task's actor: a full XState Actor has it, and so has a stepped one. */
+export interface TaskActor {
+  send(event: TaskEvent): void;
+  getSnapshot(): SnapshotFrom<typeof taskMachine>;
+  start(): unknown;
+  stop(): unknown;
+}
 
 export interface TaskEntry {
   id: string;

@@ -1,10 +1,14 @@
 // The task machine against a small reference model, plus a few worked examples.
 // Time is simulated: events carry `at = clock.now()` and timers fire only on `clock.increment`.
+// The model runs against a full XState Actor and against the runtime's stepper (machine-stepper.ts),
+// which must behave alike: same records, deadlines, timers and snapshots.
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from 'vitest';
-import { createActor, SimulatedClock, type Actor, type InspectionEvent } from 'xstate';
+import { createActor, SimulatedClock, type InspectionEvent } from 'xstate';
 import { taskMachine, type TaskContext, type TaskDecision, type TaskEmitted, type TaskInput } from '../../machines/task.ts';
 import { decideRetry } from '../../src/policy/decide.ts';
+import { createStepper } from '../../src/runtime/machine-stepper.ts';
+import type { TaskActor } from '../../src/runtime/tasks.ts';
 import {
   ERROR_KINDS,
   TERMINAL_STATUSES,
@@ -16,14 +20,14 @@ import {
 } from '../../src/types.ts';
 
 type TaskMachine = typeof taskMachine;
-type TaskActor = Actor<TaskMachine>;
 
 const NEVER_RETRIED: readonly ErrorKind[] = ['auth', 'not_found', 'cancelled', 'budget'];
 const MAX_TIMEOUT_MS = 8_000;
 const AGENTS = ['coder', 'coder-2'] as const;
 
-/** The machine as it is shipped, or with the delays the runtime provides (deadline minus now). */
-type DelayMode = 'default' | 'provided';
+/** The machine as it is shipped, or with the delays the runtime provides (deadline minus now),
+ * or with those delays and stepped as the runtime steps tasks (no Actor). */
+type DelayMode = 'default' | 'provided' | 'stepped';
 
 function machineFor(mode: DelayMode, clock: SimulatedClock): TaskMachine {
   if (mode === 'default') return taskMachine;
@@ -45,12 +49,19 @@ interface Harness {
 
 function harness(input: TaskInput, mode: DelayMode = 'default'): Harness {
   const clock = new SimulatedClock();
+  const facts: TransitionFact[] = [];
+  const deadlines: number[] = [];
+  const on = (e: TaskEmitted) => (e.type === 'transition' ? facts.push(e.fact) : deadlines.push(e.attempt));
+  if (mode === 'stepped') {
+    const stepper = createStepper(machineFor(mode, clock), { clock, emit: (_self, e) => on(e as TaskEmitted) });
+    const actor = stepper.create(input.id, input);
+    actor.start();
+    return { actor, clock, facts, deadlines };
+  }
   const actor = createActor(machineFor(mode, clock), { clock, input });
-  const h: Harness = { actor, clock, facts: [], deadlines: [] };
-  actor.on('transition', (e: Extract<TaskEmitted, { type: 'transition' }>) => h.facts.push(e.fact));
-  actor.on('deadline', (e: Extract<TaskEmitted, { type: 'deadline' }>) => h.deadlines.push(e.attempt));
+  actor.on('*', on);
   actor.start();
-  return h;
+  return { actor, clock, facts, deadlines };
 }
 
 function pairs(facts: readonly TransitionFact[]): string[] {
@@ -439,7 +450,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 
 function commandsFor(mode: DelayMode) {
   // RESUME re-arms timers from "deadline minus now": only the runtime's delays make that right.
-  const ops = mode === 'provided' ? fc.oneof({ weight: 12, arbitrary: opArb }, { weight: 1, arbitrary: fc.constant<Op>({ op: 'RESUME' }) }) : opArb;
+  const ops = mode !== 'default' ? fc.oneof({ weight: 12, arbitrary: opArb }, { weight: 1, arbitrary: fc.constant<Op>({ op: 'RESUME' }) }) : opArb;
   return fc.commands([ops.map((o) => new TaskCommand(o))], { maxCommands: 80, size: 'max' });
 }
 
@@ -461,7 +472,7 @@ describe('task machine against a reference model', () => {
     warn.mockRestore();
   });
 
-  it.each<DelayMode>(['default', 'provided'])('random command sequences (%s delays)', (mode) => {
+  it.each<DelayMode>(['default', 'provided', 'stepped'])('random command sequences (%s delays)', (mode) => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 4 }),
@@ -669,7 +680,7 @@ describe('task machine examples', () => {
     expect(h.actor.getSnapshot().context.checkpoint).toBe('page 3');
   });
 
-  it.each<DelayMode>(['default', 'provided'])('deadline fires once when time passes deadlineAt (%s delays)', (mode) => {
+  it.each<DelayMode>(['default', 'provided', 'stepped'])('deadline fires once when time passes deadlineAt (%s delays)', (mode) => {
     const h = harness(taskInput(), mode);
     h.actor.send({ type: 'ASSIGN' });
     h.clock.increment(5);

@@ -1,0 +1,209 @@
+// Runs instances of one state machine with XState's own transition function instead of one full
+// Actor each: the same statechart decides, with the same entry/exit order, emitted events and
+// delayed transitions, but an instance is its snapshot plus a few fields. A task needs no more
+// (no children, no observers), and a full Actor costs about 1.6× the CPU of a lifecycle and
+// several times the memory of its snapshot. The inspector needs real actors: task-actors.ts uses
+// createActor when an inspector is attached.
+import type { AnyMachineSnapshot, EventObject } from 'xstate';
+import type { Clock, TimerHandle } from '../types.ts';
+
+export interface SteppedActor<S, E> {
+  readonly id: string;
+  send(event: E): void;
+  getSnapshot(): S;
+  /** runs the entry actions of a new instance (a restored one has none left to run) */
+  start(): SteppedActor<S, E>;
+  /** cancels its timers; later events are dropped, as for a stopped Actor */
+  stop(): void;
+}
+
+export interface MachineStepper<S, E, I> {
+  /** a new instance in the machine's initial state, its entry actions held until start() */
+  create(id: string, input: I): SteppedActor<S, E>;
+  /** an instance resting in a snapshot (from `machine.resolveState`), no entry actions run */
+  restore(id: string, snapshot: S): SteppedActor<S, E>;
+}
+
+/** The part of a state machine (XState's ActorLogic) a stepper calls. Its scope is the stepper's
+ * own stand-in for an Actor's, which no machine type can name, hence `never`. */
+export interface SteppableMachine<S, E extends EventObject, I> {
+  transition(snapshot: S, event: E, scope: never): S;
+  getInitialSnapshot(scope: never, input: I): S;
+}
+
+type Effect = () => void;
+
+export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends EventObject, Input>(
+  machine: SteppableMachine<Snapshot, Event, Input>,
+  opts: { clock: Clock; emit: (instance: SteppedActor<Snapshot, Event>, event: EventObject) => void },
+): MachineStepper<Snapshot, Event, Input> {
+  const { clock } = opts;
+
+  // XState's built-in actions defer their effects and read `scope.self` when the effect runs, so
+  // both are swapped around each step (steps nest: an effect may send to another instance).
+  let effects: Effect[] = [];
+  const scheduler = {
+    schedule(_source: unknown, target: Instance, event: Event, delay: number, id: string) {
+      target.arm(id, event, delay);
+    },
+    cancel(source: Instance, id: string) {
+      source.disarm(id);
+    },
+    cancelAll(actor: Instance) {
+      actor.disarmAll();
+    },
+  };
+  const scope = {
+    self: undefined as unknown as Instance,
+    id: '',
+    sessionId: '',
+    logger: () => {},
+    defer: (fn: Effect) => {
+      effects.push(fn);
+    },
+    system: { scheduler, _sendInspectionEvent: () => {} },
+    stopChild: () => {},
+    emit: (event: EventObject) => {
+      try {
+        opts.emit(scope.self, event);
+      } catch (err) {
+        // as an Actor does: a throwing listener must not undo the step that emitted
+        setTimeout(() => {
+          throw err;
+        });
+      }
+    },
+    actionExecutor: (action: { exec?: (info: unknown, params: unknown) => void; info: unknown; params: unknown }) => {
+      action.exec?.(action.info, action.params);
+    },
+  };
+  const actorScope = scope as never;
+
+  /** Runs `effects` with `self` as the instance they belong to. */
+  function run(self: Instance, todo: Effect[]): void {
+    const outer = scope.self;
+    scope.self = self;
+    try {
+      for (let i = 0; i < todo.length; i++) (todo[i] as Effect)();
+    } finally {
+      scope.self = outer;
+    }
+  }
+
+  /** One macrostep of `self`: the next snapshot, then its effects. */
+  function step(self: Instance, compute: () => Snapshot): void {
+    const outerSelf = scope.self;
+    const outerEffects = effects;
+    const mine: Effect[] = (effects = []);
+    scope.self = self;
+    try {
+      self.snapshot = compute();
+    } finally {
+      effects = outerEffects;
+      scope.self = outerSelf;
+    }
+    run(self, mine);
+    if (self.snapshot.status !== 'active') self.disarmAll();
+  }
+
+  // A class, not a closure per instance: tens of thousands live at once, and the methods are shared.
+  class Instance implements SteppedActor<Snapshot, Event> {
+    snapshot: Snapshot;
+    private pending: Effect[] | undefined;
+    private queue: Event[] | undefined;
+    private busy = false;
+    private started = false;
+    private timers: Map<string, TimerHandle> | undefined;
+
+    constructor(
+      readonly id: string,
+      snapshot: Snapshot | ((self: Instance) => Snapshot),
+    ) {
+      if (typeof snapshot !== 'function') {
+        this.snapshot = snapshot;
+        return;
+      }
+      const outerSelf = scope.self;
+      const outerEffects = effects;
+      this.pending = effects = [];
+      scope.self = this;
+      try {
+        this.snapshot = snapshot(this);
+      } finally {
+        effects = outerEffects;
+        scope.self = outerSelf;
+      }
+    }
+
+    getSnapshot(): Snapshot {
+      return this.snapshot;
+    }
+
+    start(): this {
+      if (this.started) return this;
+      this.started = true;
+      const pending = this.pending;
+      this.pending = undefined;
+      // Not busy: as in Actor.start, an event the entry effects send is taken at once, not queued.
+      if (pending) run(this, pending);
+      this.drain();
+      return this;
+    }
+
+    send(event: Event): void {
+      if (this.snapshot.status !== 'active') return;
+      if (this.busy || !this.started) {
+        (this.queue ??= []).push(event);
+        return;
+      }
+      this.busy = true;
+      try {
+        step(this, () => machine.transition(this.snapshot, event, actorScope));
+      } finally {
+        this.busy = false;
+      }
+      this.drain();
+    }
+
+    /** events sent to this instance by its own effects, in order, as an Actor's mailbox does */
+    private drain(): void {
+      const queue = this.queue;
+      if (!queue || !this.started) return;
+      this.queue = undefined;
+      for (const event of queue) this.send(event);
+    }
+
+    stop(): void {
+      this.disarmAll();
+      this.queue = undefined;
+      if (this.snapshot.status === 'active') this.snapshot = { ...this.snapshot, status: 'stopped' };
+    }
+
+    arm(id: string, event: Event, delay: number): void {
+      this.disarm(id);
+      const handle = clock.setTimeout(() => {
+        this.timers?.delete(id);
+        this.send(event);
+      }, delay);
+      (this.timers ??= new Map()).set(id, handle);
+    }
+
+    disarm(id: string): void {
+      const handle = this.timers?.get(id);
+      if (handle === undefined) return;
+      clock.clearTimeout(handle);
+      this.timers?.delete(id);
+    }
+
+    disarmAll(): void {
+      if (!this.timers) return;
+      for (const handle of this.timers.values()) clock.clearTimeout(handle);
+      this.timers = undefined;
+    }
+  }
+
+  return {
+    create: (id, input) => new Instance(id, () => machine.getInitialSnapshot(actorScope, input)),
+    restore: (id, snapshot) => new Instance(id, snapshot).start(),
+  };
+}
