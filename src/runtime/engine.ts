@@ -164,14 +164,17 @@ export function createEngine(deps: EngineDeps): Engine {
       attempt.budgetTimer = unref(clock.setTimeout(() => void fail(c.id, number, undefined, wallError(c, attempt, now())), wall));
     }
     if (!run) return;
-    attempt.timer = unref(
-      clock.setTimeout(() => {
-        void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
-      }, timeoutMs),
-    );
     // User code may have side effects: it runs only once the journal knows this attempt began, so a
     // kill -9 before that point leaves no trace of it to run twice under the same attempt number.
-    whenJournaled(attempt, () => runAttempt(run, entry, attempt, hooks));
+    // Its timeout starts with its code: a wait for an unavailable store is not the agent's time.
+    whenJournaled(attempt, () => {
+      attempt.timer = unref(
+        clock.setTimeout(() => {
+          void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
+        }, timeoutMs),
+      );
+      runAttempt(run, entry, attempt, hooks);
+    });
   }
 
   /**

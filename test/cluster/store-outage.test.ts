@@ -1,6 +1,7 @@
 // An attempt whose START cannot be journaled because the database is gone does not spend itself:
 // the store keeps the line, the attempt waits for it to be written, and its code runs once the
-// database is back (attempts count when an attempt starts; this one had not started anything yet).
+// database is back (attempts count when an attempt starts; this one had not started anything yet),
+// and its timeout counts from then.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createWarden } from '../../src/index.ts';
@@ -23,6 +24,8 @@ describe.skipIf(!hasPg())('the database lost as an attempt starts', () => {
       node: 'outage',
       agents: {
         one: {
+          // Shorter than the cut: the wait for the store must not count as the attempt's time.
+          timeoutMs: 1_000,
           run: async (_task, ctx) => {
             runs.push(ctx.attempt);
             if (ctx.attempt > 1) return 'done';
