@@ -113,6 +113,7 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
     private queue: Event[] | undefined;
     private busy = false;
     private started = false;
+    private stopped = false;
     private timers: Map<string, TimerHandle> | undefined;
 
     constructor(
@@ -136,6 +137,8 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
     }
 
     getSnapshot(): Snapshot {
+      // The stopped copy is made only when asked for: a task put to rest is stopped and dropped unread.
+      if (this.stopped && this.snapshot.status === 'active') this.snapshot = { ...this.snapshot, status: 'stopped' };
       return this.snapshot;
     }
 
@@ -151,7 +154,7 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
     }
 
     send(event: Event): void {
-      if (this.snapshot.status !== 'active') return;
+      if (this.stopped || this.snapshot.status !== 'active') return;
       if (this.busy || !this.started) {
         (this.queue ??= []).push(event);
         return;
@@ -176,7 +179,7 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
     stop(): void {
       this.disarmAll();
       this.queue = undefined;
-      if (this.snapshot.status === 'active') this.snapshot = { ...this.snapshot, status: 'stopped' };
+      this.stopped = true;
     }
 
     arm(id: string, event: Event, delay: number): void {
