@@ -19,6 +19,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { createActor, fromPromise, setup, toPromise } from 'xstate';
 import { createWarden, type Warden } from '../src/index.ts';
+import { allocationBench } from './allocation.ts';
 import { bullmqPeer } from './bullmq.ts';
 import { postgresBench } from './postgres.ts';
 import { lifecycleDurability, restoreInChild } from './durability.ts';
@@ -255,6 +256,13 @@ async function main() {
     '  CPU µs/op: this process\'s CPU time (all threads, GC included) per op; steadier than the wall clock when\n' +
       `  other processes share the cores. Load average at the end of this part: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
+
+  await settle();
+  await allocationBench({
+    n: QUICK ? 2_000 : 10_000,
+    bareXState: (n) => bareXState(n, Math.min(BATCH, n)),
+    warden: (n) => wardenRun('succeed', n, Math.min(BATCH, n)),
+  });
 
   // Live tasks.
   const small = await externalWarden();
