@@ -1,6 +1,6 @@
 // What callers and operators do to tasks: submit, cancel / retry / resolve, and an external executor's
 // reports. Each acts once the state allows it and answers once what it changed is durable.
-import type { TaskContext, TaskEvent } from '../../machines/task.ts';
+import type { TaskEvent } from '../../machines/task.ts';
 import type { TaskView } from '../types.ts';
 import { live, mustGet, mustRun, refuse, type Core } from './core.ts';
 import { actorFrom } from './human.ts';
@@ -54,8 +54,8 @@ export function taskCommands(core: Core): TaskCommands {
       if (owner !== id) return { id: owner, created: false };
       const at = core.clock.now();
       const actor = core.actors.create({ id, type: r.type, agent: r.agent, input: r.input, maxRetries: r.maxRetries, autoAssign: true, traceparent: currentTraceparent(), ...(r.budget ? { budget: r.budget } : {}) });
-      const context: TaskContext = { ...actor.getSnapshot().context };
-      const entry = tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context, history: [] });
+      // A machine's context is never changed in place (each assign makes a new one): no copy needed.
+      const entry = tasks.add({ id, createdAt: at, updatedAt: at, idempotencyKey: r.idempotencyKey, actor, context: actor.getSnapshot().context, history: [] });
       actor.start(); // PENDING, then ASSIGNED in the same step
       // Queued rather than started: rest now, so the actor dies young (cheap for the GC) instead of next turn.
       engine.rest(entry);
