@@ -168,13 +168,13 @@ export function createEngine(deps: EngineDeps): Engine {
     // kill -9 before that point leaves no trace of it to run twice under the same attempt number.
     // Its timeout starts with its code: a wait for an unavailable store is not the agent's time.
     whenJournaled(attempt, () => {
-      attempt.timer = unref(
-        clock.setTimeout(() => {
-          void fail(c.id, number, undefined, { kind: 'timeout', message: `attempt timed out after ${timeoutMs} ms` });
-        }, timeoutMs),
-      );
+      attempt.timer = unref(clock.setTimeout(() => timedOut(attempt), timeoutMs));
       runAttempt(run, entry, attempt, hooks);
     });
+  }
+
+  function timedOut(attempt: Attempt) {
+    void fail(attempt.taskId, attempt.number, undefined, { kind: 'timeout', message: `attempt timed out after ${attempt.timeoutMs} ms` });
   }
 
   /**
@@ -183,9 +183,9 @@ export function createEngine(deps: EngineDeps): Engine {
    * attempt waits for that, a second at a time, instead of failing before its code ever ran.
    */
   function whenJournaled(attempt: Attempt, go: () => void) {
-    const current = () => attempts.get(attempt.taskId) === attempt;
     const written = deps.durable?.();
     if (!written) return go();
+    const current = () => attempts.get(attempt.taskId) === attempt;
     written.then(
       () => current() && go(),
       (err: unknown) => {
