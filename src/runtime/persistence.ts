@@ -58,7 +58,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     // The snapshot's cost is real work measured on the real timer, whatever clock the runtime runs on.
     const started = performance.now();
     return store
-      .snapshot((n) => buildState(n))
+      .snapshot((n, o) => buildState(n, o.tasks))
       .then(() => {
         lastSnapshotEnd = performance.now();
         lastSnapshotMs = lastSnapshotEnd - started;
@@ -66,7 +66,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       .catch((err: unknown) => logger.error({ errName: err instanceof Error ? err.name : typeof err, err }, 'snapshot failed'));
   }
 
-  function buildState(n: number): PersistedState {
+  function buildState(n: number, withTasks: boolean): PersistedState {
     const out: PersistedState = {
       schemaVersion: SCHEMA_VERSION,
       n,
@@ -78,9 +78,7 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       alerts: deps.alerts().slice().reverse(),
       archive: deps.archive(),
     };
-    for (const e of tasks.all()) {
-      out.tasks[e.id] = persistedTask(e);
-    }
+    if (withTasks) for (const e of tasks.all()) out.tasks[e.id] = persistedTask(e);
     for (const [name, slot] of agents) out.agents[name] = agentState(slot.ref.getSnapshot().context);
     for (const name of deps.supervisorNames) {
       const sup = deps.supervisor(name);

@@ -24,9 +24,13 @@ export interface Store {
   /** writes what is buffered now (before a read of the entries, or at a crash-sensitive point) */
   flush(): void;
   /** writes `build(n)` (live state as of entry n) as the snapshot; entries it covers need not be replayed again */
-  snapshot(build: (n: number) => PersistedState): Promise<void>;
+  snapshot(build: SnapshotBuilder): Promise<void>;
   /** every transition record of one task, oldest first, from the stored entries */
   history(taskId: string): Promise<TransitionRecord[]>;
   /** flushes, waits for a snapshot in progress, releases the storage; safe to call twice */
   close(): Promise<void>;
 }
+
+/** The live state as of entry `n`; `tasks: false` when the store keeps the tasks elsewhere (PostgreSQL's
+ * rows), so the state is built without them: a snapshot of a big cluster's mirror cost seconds. */
+export type SnapshotBuilder = (n: number, o: { tasks: boolean }) => PersistedState;

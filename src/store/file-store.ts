@@ -1,9 +1,8 @@
 // The file store: the Store contract over a data directory (JSONL journal with group commit, lowdb
 // snapshot, a pid lock), built on openDataDir (store.ts) and the journal reader (journal.ts).
 import type { TransitionRecord } from '../types.ts';
-import type { Restored, Store, StoreEntry } from './contract.ts';
+import type { Restored, SnapshotBuilder, Store, StoreEntry } from './contract.ts';
 import { journalFiles, readJournalFile, type Durability } from './journal.ts';
-import type { PersistedState } from './state.ts';
 import { openDataDir, type DataDir } from './store.ts';
 
 export interface FileStoreOptions {
@@ -34,7 +33,7 @@ export function createFileStore(dir: string, opts: FileStoreOptions): Store {
     },
     durable: () => must().journal.durable(),
     flush: () => must().journal.flushSync(),
-    snapshot: (build: (n: number) => PersistedState) => must().snapshot(build),
+    snapshot: (build: SnapshotBuilder) => must().snapshot(build),
     async history(taskId: string): Promise<TransitionRecord[]> {
       must().journal.flushSync();
       const out: TransitionRecord[] = [];

@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { WardenError } from '../errors.ts';
 import type { Clock, TransitionRecord } from '../types.ts';
-import type { Restored, Store, StoreEntry } from './contract.ts';
+import type { Restored, SnapshotBuilder, Store, StoreEntry } from './contract.ts';
 import { checkConnects, createPool, quoteSchema, unavailable, type PostgresOptions } from './postgres-connect.ts';
 import { migrate } from './postgres-migrations.ts';
 import { loadState } from './postgres-restore.ts';
@@ -124,10 +124,10 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
         }),
     flush: () => must().flush(),
 
-    async snapshot(build: (n: number) => PersistedState) {
+    async snapshot(build: SnapshotBuilder) {
       const w = must();
       w.flush();
-      const { tasks: _rows, ...state } = build(n);
+      const { tasks: _none, ...state } = build(n, { tasks: false });
       await w.settled();
       // A snapshot must not claim lines the database has not taken.
       if (!w.healthy) throw unavailable(o.connectionString, new Error('journal lines are waiting to be written'));

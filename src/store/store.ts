@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { WardenError } from '../errors.ts';
 import { journalFiles, LIVE_JOURNAL, openJournal, readJournalFile, type Durability, type JournalWriter } from './journal.ts';
 import { readSnapshot, removeStaleTemps, writeSnapshot } from './snapshot.ts';
+import type { SnapshotBuilder } from './contract.ts';
 import { applyLine, type PersistedState } from './state.ts';
 
 export interface DataDir {
@@ -14,7 +15,7 @@ export interface DataDir {
   readonly warnings: string[];
   readonly journal: JournalWriter;
   /** flushes and rotates the journal, then writes `build()` as the snapshot; one at a time */
-  snapshot(build: (n: number) => PersistedState): Promise<void>;
+  snapshot(build: SnapshotBuilder): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,14 +37,14 @@ export async function openDataDir(dir: string, opts: { durability: Durability; m
   let writing: Promise<void> | undefined;
   let queued: Promise<void> | undefined;
 
-  async function write(build: (n: number) => PersistedState) {
+  async function write(build: SnapshotBuilder) {
     journal.flushSync();
-    const state = build(journal.n);
+    const state = build(journal.n, { tasks: true });
     journal.rotate();
     await writeSnapshot(dir, state);
   }
 
-  function snapshot(build: (n: number) => PersistedState): Promise<void> {
+  function snapshot(build: SnapshotBuilder): Promise<void> {
     // One write at a time; one asked for meanwhile runs after it, so the last snapshot has the latest state.
     if (writing) {
       queued ??= writing.catch(() => {}).then(() => {

@@ -19,6 +19,8 @@ interface Harness {
   make(): { store: Store; again(): Store };
   cleanup(): void | Promise<void>;
   skip?: boolean;
+  /** the store keeps every task as a row of its own, so a snapshot is built without the tasks */
+  taskRows: boolean;
 }
 
 const context = (id: string) => {
@@ -88,6 +90,19 @@ function storeContract(name: string, harness: Harness) {
       await b.close();
     });
 
+    it(`builds its snapshot ${harness.taskRows ? 'without' : 'with'} the tasks`, async () => {
+      const { store } = harness.make();
+      await store.open();
+      store.append(taskLine('t1', 'PENDING'));
+      const asked: boolean[] = [];
+      await store.snapshot((n, o): PersistedState => {
+        asked.push(o.tasks);
+        return { ...emptyState(), n, seq };
+      });
+      expect(asked).toEqual([!harness.taskRows]);
+      await store.close();
+    });
+
     it('refuses use before open, and close() is safe to call twice', async () => {
       const { store } = harness.make();
       expect(() => store.append({ a: alert('early') })).toThrow(/not open: call open\(\) first/);
@@ -100,6 +115,7 @@ function storeContract(name: string, harness: Harness) {
 
 const dirs: string[] = [];
 storeContract('file store (journal + snapshot)', {
+  taskRows: false,
   make() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'warden-contract-'));
     dirs.push(dir);
@@ -113,6 +129,7 @@ storeContract('file store (journal + snapshot)', {
 
 storeContract('PostgreSQL store (task rows + transitions)', {
   skip: !hasPg(),
+  taskRows: true,
   make() {
     const schema = uniqueSchema();
     const make = () =>
