@@ -92,11 +92,18 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     return out;
   }
 
+  // One snapshot asked for at a time: every line of a busy turn past the threshold used to schedule
+  // its own, and the PostgreSQL store wrote each of them.
+  let due = false;
   function written() {
     sinceSnapshot++;
     // A snapshot rewrites everything, so it is spaced to cost at most about a tenth of the time.
-    if (sinceSnapshot >= deps.snapshotEvery && performance.now() - lastSnapshotEnd > lastSnapshotMs * 10) {
-      setImmediate(() => void snapshot());
+    if (!due && sinceSnapshot >= deps.snapshotEvery && performance.now() - lastSnapshotEnd > lastSnapshotMs * 10) {
+      due = true;
+      setImmediate(() => {
+        due = false;
+        void snapshot();
+      });
     }
   }
 
