@@ -147,9 +147,14 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
       this.started = true;
       const pending = this.pending;
       this.pending = undefined;
-      // Not busy: as in Actor.start, an event the entry effects send is taken at once, not queued.
-      if (pending) run(this, pending);
-      this.drain();
+      // As Actor.start: an event the entry effects send this instance waits until they have all run.
+      this.busy = true;
+      try {
+        if (pending) run(this, pending);
+        this.takeQueued();
+      } finally {
+        this.busy = false;
+      }
       return this;
     }
 
@@ -161,19 +166,25 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
       }
       this.busy = true;
       try {
-        step(this, () => machine.transition(this.snapshot, event, actorScope));
+        this.take(event);
+        this.takeQueued();
       } finally {
         this.busy = false;
       }
-      this.drain();
     }
 
-    /** events sent to this instance by its own effects, in order, as an Actor's mailbox does */
-    private drain(): void {
-      const queue = this.queue;
-      if (!queue || !this.started) return;
-      this.queue = undefined;
-      for (const event of queue) this.send(event);
+    private take(event: Event): void {
+      if (this.stopped || this.snapshot.status !== 'active') return;
+      step(this, () => machine.transition(this.snapshot, event, actorScope));
+    }
+
+    /** events sent to this instance while it was busy or not started, oldest first, as an Actor's mailbox */
+    private takeQueued(): void {
+      // Events queued while a batch is taken form the next batch: they come after the whole of this one.
+      for (let batch = this.queue; batch; batch = this.queue) {
+        this.queue = undefined;
+        for (const event of batch) this.take(event);
+      }
     }
 
     stop(): void {

@@ -92,6 +92,35 @@ describe('machine stepper, alike a full Actor', () => {
     expect(peers.x?.getSnapshot().value).toBe('a');
   });
 
+  it.each(kinds)('%s: an event the entry effects of start() send the instance itself waits until they have run', (kind) => {
+    let sent = false;
+    const { log, peers } = pair(kind, (l, who, e, p) => {
+      if (who === 'x' && (e as unknown as { state: string }).state === 'a' && !sent) {
+        sent = true;
+        p.x?.send({ type: 'GO' });
+        l.push(`x sees itself in ${String(p.x?.getSnapshot().value)}`);
+      }
+    });
+    peers.x?.start();
+    expect(log).toEqual(['x:a:1', 'x sees itself in a', 'x:b:1']);
+  });
+
+  it.each(kinds)('%s: queued events are taken oldest first, before any an earlier one queues', (kind) => {
+    let sent = false;
+    const { log, peers } = pair(kind, (_l, who, e, p) => {
+      if (who === 'x' && (e as unknown as { state: string }).state === 'b' && !sent) {
+        sent = true;
+        p.x?.send({ type: 'BACK' });
+      }
+    });
+    const x = peers.x as Handle;
+    x.send({ type: 'GO' });
+    x.send({ type: 'PING', n: 5 }); // taken in b, where it means nothing; after BACK it would add 5
+    x.start();
+    expect(log).toEqual(['x:a:1', 'x:b:1', 'x:a:1']);
+    expect(x.getSnapshot().context.n).toBe(1);
+  });
+
   it.each(kinds)('%s: a delayed transition fires on the clock, once; leaving the state cancels it', (kind) => {
     const { clock, log, peers } = pair(kind, () => {});
     const x = peers.x as Handle;
