@@ -90,8 +90,8 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
     }
   }
 
-  /** One macrostep of `self`: the next snapshot, then its effects. */
-  function step(self: Instance, compute: () => Snapshot): void {
+  /** Sets `self`'s snapshot to what `compute` makes of it, and returns the effects that deferred. */
+  function collect(self: Instance, compute: () => Snapshot): Effect[] {
     const outerSelf = scope.self;
     const outerEffects = effects;
     const mine: Effect[] = (effects = []);
@@ -102,13 +102,19 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
       effects = outerEffects;
       scope.self = outerSelf;
     }
-    run(self, mine);
+    return mine;
+  }
+
+  /** One macrostep of `self`: the next snapshot, then its effects. */
+  function step(self: Instance, compute: () => Snapshot): void {
+    run(self, collect(self, compute));
     if (self.snapshot.status !== 'active') self.disarmAll();
   }
 
   // A class, not a closure per instance: tens of thousands live at once, and the methods are shared.
   class Instance implements SteppedActor<Snapshot, Event> {
-    snapshot: Snapshot;
+    // Set by the constructor, directly or through collect().
+    snapshot!: Snapshot;
     private pending: Effect[] | undefined;
     private queue: Event[] | undefined;
     private busy = false;
@@ -120,20 +126,8 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
       readonly id: string,
       snapshot: Snapshot | ((self: Instance) => Snapshot),
     ) {
-      if (typeof snapshot !== 'function') {
-        this.snapshot = snapshot;
-        return;
-      }
-      const outerSelf = scope.self;
-      const outerEffects = effects;
-      this.pending = effects = [];
-      scope.self = this;
-      try {
-        this.snapshot = snapshot(this);
-      } finally {
-        effects = outerEffects;
-        scope.self = outerSelf;
-      }
+      if (typeof snapshot !== 'function') this.snapshot = snapshot;
+      else this.pending = collect(this, () => snapshot(this));
     }
 
     getSnapshot(): Snapshot {

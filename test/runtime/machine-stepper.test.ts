@@ -61,6 +61,16 @@ function pair(kind: 'actor' | 'stepper', react: (log: string[], who: string, e: 
 
 const kinds = ['actor', 'stepper'] as const;
 
+/** A reaction that runs `act` the first time instance `who` enters `state`. */
+function onceEntering(who: string, state: string, act: (log: string[], peers: Record<string, Handle>) => void) {
+  let done = false;
+  return (log: string[], w: string, e: EventObject, peers: Record<string, Handle>) => {
+    if (done || w !== who || (e as unknown as { state: string }).state !== state) return;
+    done = true;
+    act(log, peers);
+  };
+}
+
 describe('machine stepper, alike a full Actor', () => {
   afterEach(() => vi.restoreAllMocks());
 
@@ -75,15 +85,11 @@ describe('machine stepper, alike a full Actor', () => {
   });
 
   it.each(kinds)('%s: an event an instance sends itself from an effect waits for the step to end; one to a peer is taken at once', (kind) => {
-    let reacted = false;
-    const { log, peers } = pair(kind, (l, who, e, p) => {
-      if (who === 'x' && (e as unknown as { state: string }).state === 'b' && !reacted) {
-        reacted = true;
-        p.x?.send({ type: 'BACK' }); // queued: x is mid-step
-        p.y?.send({ type: 'GO' }); // taken now
-        l.push(`x sees y in ${String(p.y?.getSnapshot().value)}, itself in ${String(p.x?.getSnapshot().value)}`);
-      }
-    });
+    const { log, peers } = pair(kind, onceEntering('x', 'b', (l, p) => {
+      p.x?.send({ type: 'BACK' }); // queued: x is mid-step
+      p.y?.send({ type: 'GO' }); // taken now
+      l.push(`x sees y in ${String(p.y?.getSnapshot().value)}, itself in ${String(p.x?.getSnapshot().value)}`);
+    }));
     peers.x?.start();
     peers.y?.start();
     log.length = 0;
@@ -93,26 +99,16 @@ describe('machine stepper, alike a full Actor', () => {
   });
 
   it.each(kinds)('%s: an event the entry effects of start() send the instance itself waits until they have run', (kind) => {
-    let sent = false;
-    const { log, peers } = pair(kind, (l, who, e, p) => {
-      if (who === 'x' && (e as unknown as { state: string }).state === 'a' && !sent) {
-        sent = true;
-        p.x?.send({ type: 'GO' });
-        l.push(`x sees itself in ${String(p.x?.getSnapshot().value)}`);
-      }
-    });
+    const { log, peers } = pair(kind, onceEntering('x', 'a', (l, p) => {
+      p.x?.send({ type: 'GO' });
+      l.push(`x sees itself in ${String(p.x?.getSnapshot().value)}`);
+    }));
     peers.x?.start();
     expect(log).toEqual(['x:a:1', 'x sees itself in a', 'x:b:1']);
   });
 
   it.each(kinds)('%s: queued events are taken oldest first, before any an earlier one queues', (kind) => {
-    let sent = false;
-    const { log, peers } = pair(kind, (_l, who, e, p) => {
-      if (who === 'x' && (e as unknown as { state: string }).state === 'b' && !sent) {
-        sent = true;
-        p.x?.send({ type: 'BACK' });
-      }
-    });
+    const { log, peers } = pair(kind, onceEntering('x', 'b', (_l, p) => p.x?.send({ type: 'BACK' })));
     const x = peers.x as Handle;
     x.send({ type: 'GO' });
     x.send({ type: 'PING', n: 5 }); // taken in b, where it means nothing; after BACK it would add 5

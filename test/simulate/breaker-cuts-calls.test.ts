@@ -3,19 +3,12 @@
 // provider; with one, tasks wait behind the open circuit and the provider gets a few probes.
 import { describe, expect, it } from 'vitest';
 import type { WardenConfig } from '../../src/index.ts';
-import { builtinScenario } from '../../src/simulate/builtins.ts';
-import { runSimulation } from '../../src/simulate/run.ts';
 import type { Report } from '../../src/simulate/tally.ts';
-import { topologyOf } from '../../src/simulate/topology.ts';
-import { retryingConfig } from './configs.ts';
+import { builtinReport, retryingConfig } from './configs.ts';
 
 const DURATION = 30 * 60_000;
 
-async function outage(config: WardenConfig, label: string): Promise<Report> {
-  const scenario = builtinScenario('provider-outage', topologyOf(config), DURATION);
-  if (!scenario) throw new Error('provider-outage is built in');
-  return (await runSimulation(config, scenario, { seed: 11, durationMs: DURATION, configLabel: label })).report;
-}
+const outage = (config: WardenConfig, label: string) => builtinReport('provider-outage', config, label, DURATION);
 
 describe('provider-outage against the same config with and without its breaker', () => {
   it('the breaker cuts the calls to the down provider during its outage by more than 10×, and more of its tasks succeed', async () => {

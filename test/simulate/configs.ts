@@ -3,6 +3,10 @@
 import { pino } from 'pino';
 import { demoConfig } from '../../examples/demo.ts';
 import type { WardenConfig } from '../../src/index.ts';
+import { builtinScenario } from '../../src/simulate/builtins.ts';
+import { runSimulation } from '../../src/simulate/run.ts';
+import type { Report } from '../../src/simulate/tally.ts';
+import { topologyOf } from '../../src/simulate/topology.ts';
 
 export function demo(): WardenConfig {
   return demoConfig({ dataDir: '/nonexistent/warden-simulate-test', logger: pino({ level: 'silent' }) });
@@ -32,4 +36,11 @@ export function retryingConfig(opts: { breaker: boolean }): WardenConfig {
 export function providerOf(config: WardenConfig, agent: string): string {
   const def = config.agents[agent] as { provider?: unknown } | undefined;
   return typeof def?.provider === 'string' ? def.provider : agent;
+}
+
+/** The report of one built-in scenario against `config`, seed 11: what the comparison tests run twice. */
+export async function builtinReport(name: string, config: WardenConfig, label: string, durationMs: number): Promise<Report> {
+  const scenario = builtinScenario(name, topologyOf(config), durationMs);
+  if (!scenario) throw new Error(`${name} is built in`);
+  return (await runSimulation(config, scenario, { seed: 11, durationMs, configLabel: label })).report;
 }

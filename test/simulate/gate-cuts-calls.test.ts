@@ -3,11 +3,8 @@
 // earns a 429 of its own.
 import { describe, expect, it } from 'vitest';
 import type { WardenConfig } from '../../src/index.ts';
-import { builtinScenario } from '../../src/simulate/builtins.ts';
-import { runSimulation } from '../../src/simulate/run.ts';
 import type { Report } from '../../src/simulate/tally.ts';
-import { topologyOf } from '../../src/simulate/topology.ts';
-import { retryingConfig } from './configs.ts';
+import { builtinReport, retryingConfig } from './configs.ts';
 
 const DURATION = 30 * 60_000;
 
@@ -18,11 +15,7 @@ function sharedProvider(guarded: boolean): WardenConfig {
   return { ...base, agents, providers: { openai: { closeOnRetryAfter: guarded } } };
 }
 
-async function storm(config: WardenConfig, label: string): Promise<Report> {
-  const scenario = builtinScenario('429-storm', topologyOf(config), DURATION);
-  if (!scenario) throw new Error('429-storm is built in');
-  return (await runSimulation(config, scenario, { seed: 11, durationMs: DURATION, configLabel: label })).report;
-}
+const storm = (config: WardenConfig, label: string) => builtinReport('429-storm', config, label, DURATION);
 
 describe('429-storm against the same config with and without its gate and breakers', () => {
   it('the gate and the breakers cut the calls made during the bursts by a large factor', async () => {
