@@ -16,6 +16,8 @@ export interface Attempt {
   timer?: TimerHandle;
   /** fires when the task's wall-time budget runs out during this attempt */
   budgetTimer?: TimerHandle;
+  /** the agent's code, held until the journal has this attempt's START */
+  code?: RunFn;
   /** armed while the attempt waits for an unavailable store to journal its START */
   journalRetry?: TimerHandle;
   /** made the first time the agent reads ctx.signal: most attempts never do */
@@ -24,7 +26,7 @@ export interface Attempt {
 }
 
 export function newAttempt(taskId: string, number: number, agent: string, epoch: number, startedAt: number, timeoutMs: number | undefined): Attempt {
-  return { taskId, number, agent, epoch, startedAt, usage: {}, timeoutMs, timer: undefined, budgetTimer: undefined, journalRetry: undefined, controller: undefined, aborted: undefined };
+  return { taskId, number, agent, epoch, startedAt, usage: {}, timeoutMs, timer: undefined, code: undefined, budgetTimer: undefined, journalRetry: undefined, controller: undefined, aborted: undefined };
 }
 
 export function signalOf(a: Attempt): AbortSignal {

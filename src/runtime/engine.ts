@@ -51,7 +51,7 @@ export interface Engine {
   attempt(id: string): Attempt | undefined;
   /** what the attempt in flight for a task used so far */
   attemptUsage(id: string): UsageTotals | undefined;
-  /** a task record arrived: tidy up an attempt a CANCEL cut short */
+  /** a task record, journaled: an attempt's START lets its code run; a CANCEL cuts an attempt short */
   onTaskRecord(record: TransitionRecord, entry: TaskEntry): void;
   /** aborts and forgets a task's attempt without an event: another process took the task over */
   drop(id: string): void;
@@ -153,8 +153,9 @@ export function createEngine(deps: EngineDeps): Engine {
     // Read before START: when pump runs inside the task's own transition, START is queued, not yet applied.
     const actor = deps.live(entry);
     const number = (actor?.getSnapshot().context.attempts ?? c.attempts) + 1;
-    actor?.send({ type: 'START', at, deadlineAt });
+    // Registered before START is sent: its record may come back inside the send, and it finds the attempt.
     const attempt = newAttempt(c.id, number, slot.cfg.name, epoch, at, run ? timeoutMs : undefined);
+    attempt.code = run;
     attempts.set(c.id, attempt);
     slot.running.add(c.id);
     deps.gates.started(slot.cfg.provider);
@@ -163,12 +164,23 @@ export function createEngine(deps: EngineDeps): Engine {
     if (wall !== undefined) {
       attempt.budgetTimer = unref(clock.setTimeout(() => void fail(c.id, number, undefined, wallError(c, attempt, now())), wall));
     }
-    if (!run) return;
-    // User code may have side effects: it runs only once the journal knows this attempt began, so a
-    // kill -9 before that point leaves no trace of it to run twice under the same attempt number.
-    // Its timeout starts with its code: a wait for an unavailable store is not the agent's time.
+    actor?.send({ type: 'START', at, deadlineAt });
+  }
+
+  /**
+   * User code may have side effects: it runs only once the journal holds this attempt's START, so a
+   * kill -9 at any point leaves either no trace of the attempt or a START that a restart fails as a
+   * crash, never one attempt number run twice. Called from START's own record, after the record step
+   * journaled it (the send in start() may only queue START). Its timeout starts with its code: a wait
+   * for an unavailable store is not the agent's time.
+   */
+  function begin(attempt: Attempt, entry: TaskEntry) {
+    const run = attempt.code;
+    const ms = attempt.timeoutMs;
+    if (!run || ms === undefined) return;
+    attempt.code = undefined;
     whenJournaled(attempt, () => {
-      attempt.timer = unref(clock.setTimeout(() => timedOut(attempt), timeoutMs));
+      attempt.timer = unref(clock.setTimeout(() => timedOut(attempt), ms));
       runAttempt(run, entry, attempt, hooks);
     });
   }
@@ -304,9 +316,10 @@ export function createEngine(deps: EngineDeps): Engine {
       return a ? attemptUsage(a, now()) : undefined;
     },
     onTaskRecord(record, entry) {
-      if (record.to !== 'CANCELLED') return;
       const attempt = attempts.get(entry.id);
       if (!attempt) return;
+      if (record.to === 'IN_PROGRESS' && record.attempt === attempt.number) return begin(attempt, entry);
+      if (record.to !== 'CANCELLED') return;
       abortAttempt(attempt, new DOMException('task cancelled', 'AbortError'));
       release(attempt, 'cancelled');
       pump(attempt.agent);

@@ -1,5 +1,5 @@
 // The runtime's step for each record, before any listener sees it: the task table first (so every
-// later step sees the new state), then dispatch, the journal, retention, the replay ring, alerts,
+// later step sees the new state), then the journal, dispatch, retention, the replay ring, alerts,
 // agent hooks and tracing. One function in one order, so no step depends on the order listeners subscribed in.
 import { addUsage } from '../../machines/budget.ts';
 import { WardenError } from '../errors.ts';
@@ -8,12 +8,18 @@ import type { Core } from './core.ts';
 import type { TaskEntry } from './tasks.ts';
 
 export function createRecordStep(core: Core): (r: TransitionRecord) => void {
-  /** Returns the task when this record finished it. */
-  function onTaskRecord(r: TransitionRecord): TaskEntry | undefined {
+  /** The task table takes the record; returns the entry when the task has an actor to step. */
+  function applied(r: TransitionRecord): TaskEntry | undefined {
     const entry = core.tasks.get(r.id);
     const context = entry?.actor?.getSnapshot().context;
     if (!entry || !context) return undefined;
     core.tasks.apply(r, context);
+    return entry;
+  }
+
+  /** After the journal took the record. Returns the task when this record finished it. */
+  function carriedOut(r: TransitionRecord, entry: TaskEntry): TaskEntry | undefined {
+    // An attempt's START journaled: its code may run (the engine waits for durability first).
     core.engine.onTaskRecord(r, entry);
     core.cluster?.onRecord(r);
     // The explicit dispatch step: a task that became ASSIGNED joins its agent's queue (on a cluster,
@@ -25,10 +31,12 @@ export function createRecordStep(core: Core): (r: TransitionRecord) => void {
   }
 
   return function onRecord(r) {
-    const finished = r.kind === 'task' ? onTaskRecord(r) : undefined;
+    const entry = r.kind === 'task' ? applied(r) : undefined;
     if (r.kind === 'agent') core.cluster?.onAgentRecord(r);
     if (r.usage) core.used = addUsage(core.used, r.usage);
+    // Journaled before dispatch: a dispatched task's START then follows its ASSIGNED in the journal.
     core.persistence?.record(r);
+    const finished = entry ? carriedOut(r, entry) : undefined;
     // Only once its last line is journaled may a finished task leave memory (the line is read from it).
     if (finished) core.retention.settled(finished);
     core.replay.remember(r);
