@@ -85,7 +85,13 @@ describe.skipIf(!hasPg())('multi-process chaos', () => {
         `SELECT task_id, count(*) FROM "${schema}".transitions WHERE line->'r'->>'to' = 'SUCCEEDED' GROUP BY task_id HAVING count(*) > 1`,
       );
       expect(twice).toEqual([]);
-      const repeated = await sql(`SELECT task_id, attempt, count(*) FROM "${schema}".effects GROUP BY task_id, attempt HAVING count(*) > 1`);
+      const repeated = await sql<{ task_id: string }>(`SELECT task_id, attempt, count(*) FROM "${schema}".effects GROUP BY task_id, attempt HAVING count(*) > 1`);
+      // What a failure needs to be understood: who ran the repeated attempt, and the task's journal.
+      for (const r of repeated.slice(0, 3)) {
+        const ran = await sql(`SELECT attempt, node FROM "${schema}".effects WHERE task_id = $1`, [r.task_id]);
+        const lines = await sql(`SELECT gid, node, line->'r' AS r FROM "${schema}".transitions WHERE task_id = $1 ORDER BY gid`, [r.task_id]);
+        console.log(`repeated ${r.task_id}: effects ${JSON.stringify(ran)} journal ${JSON.stringify(lines)}`);
+      }
       expect(repeated).toEqual([]);
       const missing = await sql(
         `SELECT t.id FROM "${schema}".tasks t WHERE NOT EXISTS (SELECT 1 FROM "${schema}".effects e WHERE e.task_id = t.id AND e.attempt = t.attempts)`,
