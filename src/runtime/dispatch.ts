@@ -14,7 +14,7 @@ export interface Dispatch {
 }
 
 export interface DispatchDeps {
-  engine: Pick<EngineDeps, 'tasks' | 'agents' | 'clock' | 'gates' | 'mayProbe' | 'orphan'>;
+  engine: Pick<EngineDeps, 'tasks' | 'agents' | 'clock' | 'gates' | 'mayProbe' | 'orphan' | 'holds'>;
   /** whether the task has an attempt in flight */
   running(id: string): boolean;
   /** starts an attempt of an admitted task */
@@ -68,8 +68,10 @@ export function createDispatch(d: DispatchDeps): Dispatch {
     while (slot.queue.size > 0 && admitsNow(slot)) {
       const id = slot.queue.shift() as string;
       const entry = tasks.get(id);
-      // A queued id may be stale: cancelled, or re-routed to another agent meanwhile.
+      // A queued id may be stale: cancelled, re-routed to another agent, or (on a cluster) taken over
+      // by another process, whose records make it look ASSIGNED here again.
       if (!entry || entry.context.status !== 'ASSIGNED' || entry.context.agent !== name) continue;
+      if (d.engine.holds && !d.engine.holds(id)) continue;
       const before = agentContext(slot);
       if (before.circuit === 'HALF_OPEN') slot.ref.send({ type: 'ACQUIRE', at: clock.now() });
       d.start(entry, slot, before.epoch);

@@ -27,6 +27,8 @@ export interface EngineDeps {
   gates: ProviderGates;
   /** a task assigned to an agent that does not exist (removed, or gone from the config) */
   orphan?(entry: TaskEntry): void;
+  /** whether this process may start the task's attempts (a cluster process only the tasks it holds); undefined = always */
+  holds?(id: string): boolean;
   /** whether a half-open probe may go out here (a cluster elects one process); undefined = always */
   mayProbe?(agent: string): boolean;
 }

@@ -92,6 +92,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
       core.cluster?.agentFailure(name);
     },
     mayProbe: (name) => core.cluster?.mayProbe(name) ?? true,
+    holds: (id) => core.cluster?.holds(id) ?? true,
     durable: () => core.persistence?.durable(),
     gates,
     orphan: (entry) => dynamic.orphan(entry),

@@ -214,6 +214,9 @@ function fold(o: WriterOptions, batch: JournalLine[]): Fold {
       else touches.set(line.hb.id, { ...touches.get(line.hb.id), hb: { at: line.hb.at, deadlineAt: line.hb.deadlineAt } });
     }
   }
+  // A task is never IN_PROGRESS in the table without a lease: nobody would ever take such a row over.
+  // This process started an attempt of a task it does not hold; its lines are dropped (fenced).
+  for (const [id, row] of rows) if (row.status === 'IN_PROGRESS' && row.owner === null) rows.delete(id);
   return { rows, touches, assignedAgents };
 }
 
