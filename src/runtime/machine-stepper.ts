@@ -33,28 +33,48 @@ export interface SteppableMachine<S, E extends EventObject, I> {
 
 type Effect = () => void;
 
+/** What every instance of one stepper shares: the machine, the clock, and the stand-in actor scope. */
+interface Stepping<S extends AnyMachineSnapshot, E extends EventObject> {
+  machine: Pick<SteppableMachine<S, E, never>, 'transition'>;
+  clock: Clock;
+  actorScope: never;
+  /** runs `todo` with `self` as the instance they belong to */
+  run(self: Instance<S, E>, todo: Effect[]): void;
+  /** sets `self`'s snapshot to what `compute` makes of it, and returns the effects that deferred */
+  collect(self: Instance<S, E>, compute: () => S): Effect[];
+}
+
 export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends EventObject, Input>(
   machine: SteppableMachine<Snapshot, Event, Input>,
   opts: { clock: Clock; emit: (instance: SteppedActor<Snapshot, Event>, event: EventObject) => void },
 ): MachineStepper<Snapshot, Event, Input> {
-  const { clock } = opts;
+  const s = stepping(machine, opts);
+  return {
+    create: (id, input) => new Instance(s, id, () => machine.getInitialSnapshot(s.actorScope, input)),
+    restore: (id, snapshot) => new Instance(s, id, snapshot).start(),
+  };
+}
 
+function stepping<S extends AnyMachineSnapshot, E extends EventObject>(
+  machine: Pick<SteppableMachine<S, E, never>, 'transition'>,
+  opts: { clock: Clock; emit: (instance: SteppedActor<S, E>, event: EventObject) => void },
+): Stepping<S, E> {
   // XState's built-in actions defer their effects and read `scope.self` when the effect runs, so
   // both are swapped around each step (steps nest: an effect may send to another instance).
   let effects: Effect[] = [];
   const scheduler = {
-    schedule(_source: unknown, target: Instance, event: Event, delay: number, id: string) {
+    schedule(_source: unknown, target: Instance<S, E>, event: E, delay: number, id: string) {
       target.arm(id, event, delay);
     },
-    cancel(source: Instance, id: string) {
+    cancel(source: Instance<S, E>, id: string) {
       source.disarm(id);
     },
-    cancelAll(actor: Instance) {
+    cancelAll(actor: Instance<S, E>) {
       actor.disarmAll();
     },
   };
   const scope = {
-    self: undefined as unknown as Instance,
+    self: undefined as unknown as Instance<S, E>,
     id: '',
     sessionId: '',
     logger: () => {},
@@ -77,141 +97,134 @@ export function createStepper<Snapshot extends AnyMachineSnapshot, Event extends
       action.exec?.(action.info, action.params);
     },
   };
-  const actorScope = scope as never;
-
-  /** Runs `effects` with `self` as the instance they belong to. */
-  function run(self: Instance, todo: Effect[]): void {
-    const outer = scope.self;
-    scope.self = self;
-    try {
-      for (let i = 0; i < todo.length; i++) (todo[i] as Effect)();
-    } finally {
-      scope.self = outer;
-    }
-  }
-
-  /** Sets `self`'s snapshot to what `compute` makes of it, and returns the effects that deferred. */
-  function collect(self: Instance, compute: () => Snapshot): Effect[] {
-    const outerSelf = scope.self;
-    const outerEffects = effects;
-    const mine: Effect[] = (effects = []);
-    scope.self = self;
-    try {
-      self.snapshot = compute();
-    } finally {
-      effects = outerEffects;
-      scope.self = outerSelf;
-    }
-    return mine;
-  }
-
-  /** One macrostep of `self`: the next snapshot, then its effects. */
-  function step(self: Instance, compute: () => Snapshot): void {
-    run(self, collect(self, compute));
-    if (self.snapshot.status !== 'active') self.disarmAll();
-  }
-
-  // A class, not a closure per instance: tens of thousands live at once, and the methods are shared.
-  class Instance implements SteppedActor<Snapshot, Event> {
-    // Set by the constructor, directly or through collect().
-    snapshot!: Snapshot;
-    private pending: Effect[] | undefined;
-    private queue: Event[] | undefined;
-    private busy = false;
-    private started = false;
-    private stopped = false;
-    private timers: Map<string, TimerHandle> | undefined;
-
-    constructor(
-      readonly id: string,
-      snapshot: Snapshot | ((self: Instance) => Snapshot),
-    ) {
-      if (typeof snapshot !== 'function') this.snapshot = snapshot;
-      else this.pending = collect(this, () => snapshot(this));
-    }
-
-    getSnapshot(): Snapshot {
-      // The stopped copy is made only when asked for: a task put to rest is stopped and dropped unread.
-      if (this.stopped && this.snapshot.status === 'active') this.snapshot = { ...this.snapshot, status: 'stopped' };
-      return this.snapshot;
-    }
-
-    start(): this {
-      if (this.started) return this;
-      this.started = true;
-      const pending = this.pending;
-      this.pending = undefined;
-      // As Actor.start: an event the entry effects send this instance waits until they have all run.
-      this.busy = true;
-      try {
-        if (pending) run(this, pending);
-        this.takeQueued();
-      } finally {
-        this.busy = false;
-      }
-      return this;
-    }
-
-    send(event: Event): void {
-      if (this.stopped || this.snapshot.status !== 'active') return;
-      if (this.busy || !this.started) {
-        (this.queue ??= []).push(event);
-        return;
-      }
-      this.busy = true;
-      try {
-        this.take(event);
-        this.takeQueued();
-      } finally {
-        this.busy = false;
-      }
-    }
-
-    private take(event: Event): void {
-      if (this.stopped || this.snapshot.status !== 'active') return;
-      step(this, () => machine.transition(this.snapshot, event, actorScope));
-    }
-
-    /** events sent to this instance while it was busy or not started, oldest first, as an Actor's mailbox */
-    private takeQueued(): void {
-      // Events queued while a batch is taken form the next batch: they come after the whole of this one.
-      for (let batch = this.queue; batch; batch = this.queue) {
-        this.queue = undefined;
-        for (const event of batch) this.take(event);
-      }
-    }
-
-    stop(): void {
-      this.disarmAll();
-      this.queue = undefined;
-      this.stopped = true;
-    }
-
-    arm(id: string, event: Event, delay: number): void {
-      this.disarm(id);
-      const handle = clock.setTimeout(() => {
-        this.timers?.delete(id);
-        this.send(event);
-      }, delay);
-      (this.timers ??= new Map()).set(id, handle);
-    }
-
-    disarm(id: string): void {
-      const handle = this.timers?.get(id);
-      if (handle === undefined) return;
-      clock.clearTimeout(handle);
-      this.timers?.delete(id);
-    }
-
-    disarmAll(): void {
-      if (!this.timers) return;
-      for (const handle of this.timers.values()) clock.clearTimeout(handle);
-      this.timers = undefined;
-    }
-  }
-
   return {
-    create: (id, input) => new Instance(id, () => machine.getInitialSnapshot(actorScope, input)),
-    restore: (id, snapshot) => new Instance(id, snapshot).start(),
+    machine,
+    clock: opts.clock,
+    actorScope: scope as never,
+    run(self, todo) {
+      const outer = scope.self;
+      scope.self = self;
+      try {
+        for (let i = 0; i < todo.length; i++) (todo[i] as Effect)();
+      } finally {
+        scope.self = outer;
+      }
+    },
+    collect(self, compute) {
+      const outerSelf = scope.self;
+      const outerEffects = effects;
+      const mine: Effect[] = (effects = []);
+      scope.self = self;
+      try {
+        self.snapshot = compute();
+      } finally {
+        effects = outerEffects;
+        scope.self = outerSelf;
+      }
+      return mine;
+    },
   };
+}
+
+// A class, not a closure per instance: tens of thousands live at once, and the methods are shared.
+class Instance<S extends AnyMachineSnapshot, E extends EventObject> implements SteppedActor<S, E> {
+  // Set by the constructor, directly or through collect().
+  snapshot!: S;
+  private pending: Effect[] | undefined;
+  private queue: E[] | undefined;
+  private busy = false;
+  private started = false;
+  private stopped = false;
+  private timers: Map<string, TimerHandle> | undefined;
+
+  constructor(
+    private readonly s: Stepping<S, E>,
+    readonly id: string,
+    snapshot: S | ((self: Instance<S, E>) => S),
+  ) {
+    if (typeof snapshot !== 'function') this.snapshot = snapshot;
+    else this.pending = s.collect(this, () => snapshot(this));
+  }
+
+  getSnapshot(): S {
+    // The stopped copy is made only when asked for: a task put to rest is stopped and dropped unread.
+    if (this.stopped && this.snapshot.status === 'active') this.snapshot = { ...this.snapshot, status: 'stopped' };
+    return this.snapshot;
+  }
+
+  start(): this {
+    if (this.started) return this;
+    this.started = true;
+    const pending = this.pending;
+    this.pending = undefined;
+    // As Actor.start: an event the entry effects send this instance waits until they have all run.
+    this.busy = true;
+    try {
+      if (pending) this.s.run(this, pending);
+      this.takeQueued();
+    } finally {
+      this.busy = false;
+    }
+    return this;
+  }
+
+  send(event: E): void {
+    if (this.stopped || this.snapshot.status !== 'active') return;
+    if (this.busy || !this.started) {
+      (this.queue ??= []).push(event);
+      return;
+    }
+    this.busy = true;
+    try {
+      this.take(event);
+      this.takeQueued();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** One macrostep: the next snapshot, then its effects. */
+  private take(event: E): void {
+    if (this.stopped || this.snapshot.status !== 'active') return;
+    const { s } = this;
+    s.run(this, s.collect(this, () => s.machine.transition(this.snapshot, event, s.actorScope)));
+    if (this.snapshot.status !== 'active') this.disarmAll();
+  }
+
+  /** events sent to this instance while it was busy or not started, oldest first, as an Actor's mailbox */
+  private takeQueued(): void {
+    // Events queued while a batch is taken form the next batch: they come after the whole of this one.
+    for (let batch = this.queue; batch; batch = this.queue) {
+      this.queue = undefined;
+      for (const event of batch) this.take(event);
+    }
+  }
+
+  stop(): void {
+    this.disarmAll();
+    this.queue = undefined;
+    this.stopped = true;
+  }
+
+  arm(id: string, event: E, delay: number): void {
+    this.disarm(id);
+    const handle = this.s.clock.setTimeout(() => {
+      this.timers?.delete(id);
+      this.send(event);
+    }, delay);
+    (this.timers ??= new Map()).set(id, handle);
+  }
+
+  disarm(id: string): void {
+    const handle = this.timers?.get(id);
+    if (handle === undefined) return;
+    this.s.clock.clearTimeout(handle);
+    this.timers?.delete(id);
+  }
+
+  disarmAll(): void {
+    if (!this.timers) return;
+    for (const handle of this.timers.values()) this.s.clock.clearTimeout(handle);
+    this.timers = undefined;
+  }
 }

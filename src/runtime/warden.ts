@@ -1,35 +1,39 @@
-// createWarden(): the composition root. It builds the parts of one Warden and hands each the few others
-// it needs; the work lives in them (lifecycle.ts, record-step.ts, task-commands.ts, task-queries.ts,
-// agent-commands.ts, engine.ts). The public shape is in warden-api.ts.
+// createWarden(): the composition root. It builds the parts of one Warden (createCore) and hands each
+// the few others it needs; the work lives in them (lifecycle.ts, record-step.ts, task-commands.ts,
+// task-queries.ts, agent-commands.ts, engine.ts). The Warden object over them is wardenOf(); its
+// public shape is in warden-api.ts.
 import { NO_USAGE } from '../../machines/budget.ts';
-import { resolveConfig, type WardenConfig } from '../config.ts';
+import { resolveConfig, type ResolvedConfig, type WardenConfig } from '../config.ts';
 import { WardenError } from '../errors.ts';
 import { createRecoveryRegistry, type RecoveryStrategy } from '../policy/recovery.ts';
 import { createArchiveIndex } from '../store/archive-index.ts';
 import { dataDirBytes } from '../store/journal.ts';
 import { agentCommands } from './agent-commands.ts';
 import { createAgentHooks } from './agent-hooks.ts';
-import { createDynamicChildren } from './dynamic.ts';
+import { createDynamicChildren, type DynamicChildren } from './dynamic.ts';
 import { createAlertBook } from './alerts.ts';
 import { resolveClock } from './clock.ts';
+import type { Clock } from '../types.ts';
 import { live, mustRun, type Core, type Inspect } from './core.ts';
 import type { AgentSlot } from './agent-slot.ts';
-import { createEngine } from './engine.ts';
+import type { Decide } from './failure-decision.ts';
+import { createEngine, type Engine } from './engine.ts';
 import { createDecide } from './failure-decision.ts';
 import { healthOf } from './health.ts';
 import { startWarden, stopWarden } from './lifecycle.ts';
 import { actorFrom } from './human.ts';
 import { createLogger } from './logger.ts';
-import { createProviderGates } from './providers.ts';
-import { createRecordBus } from './record-bus.ts';
+import type { Logger } from 'pino';
+import { createProviderGates, type ProviderGates } from './providers.ts';
+import { createRecordBus, type RecordBus } from './record-bus.ts';
 import { createRecordStep } from './record-step.ts';
 import { createReplay } from './replay.ts';
 import { createRetention } from './retention.ts';
 import { agentOrder, supervisorConfigs } from './supervision.ts';
-import { createTaskActors } from './task-actors.ts';
+import { createTaskActors, type TaskActors } from './task-actors.ts';
 import { taskCommands } from './task-commands.ts';
 import { taskQueries } from './task-queries.ts';
-import { createTaskTable } from './tasks.ts';
+import { createTaskTable, type TaskTable } from './tasks.ts';
 import { createTracing } from './tracing.ts';
 import type { SupervisorView } from './views.ts';
 import type { Health, ListenOptions, Serve, ServerHandle, Warden, WardenOptions, WardenState } from './warden-api.ts';
@@ -43,6 +47,11 @@ export interface WardenWiring {
 }
 
 export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiring: WardenWiring = {}): Warden {
+  return wardenOf(createCore(input, opts), wiring);
+}
+
+/** Every part of one Warden, each handed the few others it needs (some late-bound through `core`). */
+function createCore(input: WardenConfig, opts: WardenOptions): Core {
   const custom = (input as { recoveryStrategies?: Record<string, RecoveryStrategy> } | undefined)?.recoveryStrategies ?? {};
   const strategies = createRecoveryRegistry(Object.fromEntries(Object.values(custom).map((s) => [s.name, s])));
   const config = resolveConfig(input, { strategyNames: [...strategies.keys()] });
@@ -60,16 +69,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
   const supervisorsByName = supervisorConfigs(config.supervisor);
   const archive = createArchiveIndex();
   const replay = createReplay({ capacity: 10_000, journalDir: () => (files ? config.dataDir : undefined), flush: () => core.persistence?.flush() });
-  const actors = createTaskActors({
-    clock,
-    inspect: config.inspect as Inspect | undefined,
-    publish: (fact) => bus.publish(fact),
-    onDeadline: (id, attempt) => {
-      const limit = engine.attempt(id)?.timeoutMs;
-      const message = limit === undefined ? 'no heartbeat within heartbeatTimeoutMs' : `attempt timed out after ${limit} ms`;
-      void engine.fail(id, attempt, undefined, { kind: 'timeout', message });
-    },
-  });
+  const actors = taskActorsOf(config, clock, bus, () => engine);
   const gates = createProviderGates({
     config,
     clock,
@@ -78,25 +78,7 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     wake: (names) => names.forEach((n) => engine.pump(n)),
   });
   const decide = createDecide({ config, agents, strategies, random, logger });
-  const engine = createEngine({
-    config,
-    tasks,
-    agents,
-    clock,
-    logger,
-    decide,
-    live: (entry) => live(core, entry),
-    onCheckpoint: (id, attempt, data) => core.persistence?.checkpoint(id, attempt, data),
-    onAgentChange: (name) => {
-      core.persistence?.agent(name);
-      core.cluster?.agentFailure(name);
-    },
-    mayProbe: (name) => core.cluster?.mayProbe(name) ?? true,
-    holds: (id) => core.cluster?.holds(id) ?? true,
-    durable: () => core.persistence?.durable(),
-    gates,
-    orphan: (entry) => dynamic.orphan(entry),
-  });
+  const engine = engineOf({ config, tasks, agents, clock, logger, decide, gates }, () => core, () => dynamic);
   const hooks = createAgentHooks({ agents, engine, clock, random, logger });
   const dynamic = createDynamicChildren({
     config,
@@ -140,6 +122,54 @@ export function createWarden(input: WardenConfig, opts: WardenOptions = {}, wiri
     startedAt: 0,
   };
   const step = createRecordStep(core);
+  return core;
+}
+
+/** The task actors; a deadline the machine reached fails the attempt through the engine. */
+function taskActorsOf(config: ResolvedConfig, clock: Clock, bus: RecordBus, engine: () => Engine): TaskActors {
+  return createTaskActors({
+    clock,
+    inspect: config.inspect as Inspect | undefined,
+    publish: (fact) => bus.publish(fact),
+    onDeadline: (id, attempt) => {
+      const limit = engine().attempt(id)?.timeoutMs;
+      const message = limit === undefined ? 'no heartbeat within heartbeatTimeoutMs' : `attempt timed out after ${limit} ms`;
+      void engine().fail(id, attempt, undefined, { kind: 'timeout', message });
+    },
+  });
+}
+
+interface EngineParts {
+  config: ResolvedConfig;
+  tasks: TaskTable;
+  agents: Map<string, AgentSlot>;
+  clock: Clock;
+  logger: Logger;
+  decide: Decide;
+  gates: ProviderGates;
+}
+
+/** The engine, reaching the journal and the cluster (both made by start()) through the core. */
+function engineOf(p: EngineParts, core: () => Core, dynamic: () => DynamicChildren): Engine {
+  return createEngine({
+    ...p,
+    live: (entry) => live(core(), entry),
+    onCheckpoint: (id, attempt, data) => core().persistence?.checkpoint(id, attempt, data),
+    onAgentChange: (name) => {
+      core().persistence?.agent(name);
+      core().cluster?.agentFailure(name);
+    },
+    mayProbe: (name) => core().cluster?.mayProbe(name) ?? true,
+    holds: (id) => core().cluster?.holds(id) ?? true,
+    durable: () => core().persistence?.durable(),
+    orphan: (entry) => dynamic().orphan(entry),
+  });
+}
+
+/** The Warden object over one core: lifecycle, commands, queries, health, listen(). */
+function wardenOf(core: Core, wiring: WardenWiring): Warden {
+  const { config, gates, tasks, engine, bus, replay, alerts, files, logger } = core;
+  const now = () => core.clock.now();
   const servers = new Set<ServerHandle>();
   let stopping: Promise<void> | undefined;
 
