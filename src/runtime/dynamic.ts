@@ -1,15 +1,15 @@
 // Agents that come and go while the warden runs (OTP start_child / delete_child): addAgent under a
-// supervisor or into a pool, removeAgent of a stopped one, and the tasks a removed (or vanished)
-// agent leaves behind, which follow their policy: a peer of the same role takes them, else they
-// escalate with the reason. Nothing here decides a restart: the supervisor machine does.
+// supervisor or into a pool, removeAgent of a stopped one; the tasks a removed (or vanished) agent
+// leaves behind follow their policy (rehome.ts). Nothing here decides a restart: the supervisor machine does.
 import type { ResolvedAgentConfig, ResolvedConfig, ResolvedSupervisorConfig } from '../config.ts';
 import { isRecord } from '../config/schemas.ts';
 import { WardenError } from '../errors.ts';
-import type { TaskStatus, TransitionFact, TransitionRecord } from '../types.ts';
+import type { TransitionFact, TransitionRecord } from '../types.ts';
 import type { AgentHooks } from './agent-hooks.ts';
 import { childConfig, declarative, DYNAMIC_AGENT_NAME, dynamicSpec, hasCode, type RestoredChildren } from './dynamic-specs.ts';
 import type { AgentSlot } from './agent-slot.ts';
 import { createQueue } from './queue.ts';
+import { createRehoming } from './rehome.ts';
 import type { SupervisorHandle } from './supervision.ts';
 import type { TaskActor, TaskEntry, TaskTable } from './tasks.ts';
 
@@ -34,9 +34,6 @@ export interface DynamicChildren {
   stopped(name: string): void;
 }
 
-/** Where a task of a removed agent can be re-homed without losing it: waiting, not running. */
-const MOVABLE: ReadonlySet<TaskStatus> = new Set(['ASSIGNED', 'RETRY_WAIT']);
-
 export function createDynamicChildren(deps: {
   config: ResolvedConfig;
   agents: Map<string, AgentSlot>;
@@ -52,28 +49,12 @@ export function createDynamicChildren(deps: {
   /** dynamic child → the supervisor (or pool) that owns it */
   const owners = new Map<string, string>();
   const awaitingCode = new Set<string>();
+  const rehoming = createRehoming(deps);
 
   function mustTree(): SupervisorHandle {
     const t = deps.tree();
     if (!t) throw new WardenError('not_running', 'warden is not running; call start() first');
     return t;
-  }
-
-  /** The supervisor a new child joins: its pool, the one named, or the root. */
-  function placeOf(pool: unknown, supervisor: unknown): ResolvedSupervisorConfig {
-    if (pool !== undefined) {
-      const p = typeof pool === 'string' ? supervisors.get(pool) : undefined;
-      if (!p?.pool) throw new WardenError('not_found', `no pool named ${String(pool)}`, { pool });
-      if (supervisor !== undefined && supervisor !== pool) {
-        throw new WardenError('invalid_input', `opts.supervisor: a member of pool ${String(pool)} is supervised by the pool itself`, { field: 'supervisor' });
-      }
-      return p;
-    }
-    const name = supervisor ?? config.supervisor.name;
-    const s = typeof name === 'string' ? supervisors.get(name) : undefined;
-    if (!s) throw new WardenError('not_found', `no supervisor named ${String(name)}`, { supervisor: name });
-    if (s.pool) throw new WardenError('invalid_input', `supervisor ${s.name} is a pool: add members with { pool: '${s.name}' }`, { field: 'supervisor' });
-    return s;
   }
 
   function register(name: string, ref: AgentSlot['ref'], cfg: ResolvedAgentConfig): AgentSlot {
@@ -90,7 +71,7 @@ export function createDynamicChildren(deps: {
     if (!isRecord(def)) throw new WardenError('invalid_input', 'def must be an object (the agent\'s settings, or { pool })', { field: 'def' });
     const tree = mustTree();
     const { pool, ...rest } = def;
-    const sup = placeOf(pool, opts.supervisor);
+    const sup = placeOf(config, supervisors, pool, opts.supervisor);
     const existing = agents.get(name);
     if (existing && awaitingCode.has(name) && owners.get(name) === sup.name) return { slot: resupply(name, existing, sup, rest), fresh: false };
     if (existing || supervisors.has(name)) {
@@ -147,39 +128,7 @@ export function createDynamicChildren(deps: {
     owners.delete(name);
     awaitingCode.delete(name);
     deps.hooks.forget(name);
-    for (const entry of [...deps.tasks.all()]) {
-      if (entry.context.agent === name && MOVABLE.has(entry.context.status)) rehome(entry, name, slot.cfg.role);
-    }
-  }
-
-  /** The task's policy decides: `reassign` in its recovery chain and a peer of the role, else a human. */
-  function rehome(entry: TaskEntry, gone: string, role: string | undefined) {
-    const type = config.taskTypes[entry.context.type] ?? config.taskTypes.default;
-    const reassigns = type?.recovery.includes('reassign') ?? false;
-    const peer = reassigns && role !== undefined && role !== gone ? peerOf(role) : undefined;
-    const actor = deps.live(entry);
-    if (peer) {
-      actor?.send({ type: 'REASSIGN', agent: peer });
-      return;
-    }
-    const why =
-      role === undefined
-        ? `agent ${gone} does not exist (removed, or no longer in the config)`
-        : !reassigns
-          ? `agent ${gone} was removed and task type ${entry.context.type} does not reassign`
-          : `agent ${gone} was removed and no other agent has role ${role}`;
-    actor?.send({ type: 'ABANDON', error: { kind: 'not_found', message: why } });
-  }
-
-  /** A running peer first, else any (its tasks wait for it to come back). */
-  function peerOf(role: string): string | undefined {
-    let fallback: string | undefined;
-    for (const [name, slot] of agents) {
-      if (slot.cfg.role !== role) continue;
-      if (slot.ref.getSnapshot().context.lifecycle === 'RUNNING') return name;
-      fallback ??= name;
-    }
-    return fallback;
+    rehoming.leftBehind(name, slot.cfg.role);
   }
 
   return {
@@ -189,9 +138,7 @@ export function createDynamicChildren(deps: {
       // The child's own last record (it stopped) came before this one, so nothing of it is left to record.
       if (r.kind === 'supervisor' && r.event === 'DELETE_CHILD' && r.agent) drop(r.agent);
     },
-    orphan(entry) {
-      if (MOVABLE.has(entry.context.status)) rehome(entry, entry.context.agent, undefined);
-    },
+    orphan: rehoming.orphan,
     adopt(restored) {
       for (const [name, owner] of restored.owners) owners.set(name, owner);
       for (const name of restored.awaitingCode) awaitingCode.add(name);
@@ -201,4 +148,21 @@ export function createDynamicChildren(deps: {
       if (owners.has(name) && agents.get(name)?.cfg.restart === 'temporary') remove(name);
     },
   };
+}
+
+/** The supervisor a new child joins: its pool, the one named, or the root. */
+function placeOf(config: ResolvedConfig, supervisors: ReadonlyMap<string, ResolvedSupervisorConfig>, pool: unknown, supervisor: unknown): ResolvedSupervisorConfig {
+  if (pool !== undefined) {
+    const p = typeof pool === 'string' ? supervisors.get(pool) : undefined;
+    if (!p?.pool) throw new WardenError('not_found', `no pool named ${String(pool)}`, { pool });
+    if (supervisor !== undefined && supervisor !== pool) {
+      throw new WardenError('invalid_input', `opts.supervisor: a member of pool ${String(pool)} is supervised by the pool itself`, { field: 'supervisor' });
+    }
+    return p;
+  }
+  const name = supervisor ?? config.supervisor.name;
+  const s = typeof name === 'string' ? supervisors.get(name) : undefined;
+  if (!s) throw new WardenError('not_found', `no supervisor named ${String(name)}`, { supervisor: name });
+  if (s.pool) throw new WardenError('invalid_input', `supervisor ${s.name} is a pool: add members with { pool: '${s.name}' }`, { field: 'supervisor' });
+  return s;
 }

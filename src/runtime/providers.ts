@@ -10,7 +10,6 @@ import { fullBucket, msUntil, take, type Bucket } from '../policy/token-bucket.t
 import type { Actor, Clock, ProviderLimits, ProviderView, TaskError, TimerHandle, TransitionFact } from '../types.ts';
 import { remaining, unref } from './clock.ts';
 
-
 export type { ProviderState };
 
 export interface ProviderGates {
@@ -60,6 +59,24 @@ export function createProviderGates(d: {
   const gates = new Map<string, Gate>();
   const machine = providerMachine.provide({ delays: { closedDelay: ({ context }) => remaining(context.closedUntil, now) } });
 
+  /** The gate of one provider, its actor not yet started (a restored one in its saved state). */
+  function newGate(name: string, saved: ProviderState | undefined, at: number): Gate {
+    const limits = config.providers[name];
+    const ctx: ProviderContext = { name, gate: 'OPEN', ...(saved ?? {}) };
+    // A restored gate starts in its saved state: its context goes in through the snapshot.
+    const value = saved?.gate === 'CLOSED' ? { CLOSED: 'waiting' } : 'OPEN';
+    const snapshot = saved ? machine.resolveState({ value, context: ctx }) : undefined;
+    const actor = createActor(machine, { input: { name }, snapshot, inspect: d.inspect, clock });
+    actor.on('transition', (e) => {
+      d.publish(e.fact);
+      if (e.fact.to === 'OPEN') queueMicrotask(() => d.wake(gates.get(name)?.agents ?? []));
+    });
+    const g: Gate = { ref: actor, agents: [...byAgent].filter(([, p]) => p === name).map(([a]) => a), limits, inFlight: 0 };
+    if (limits?.requestsPerMinute !== undefined) g.requests = fullBucket(limits.requestsPerMinute, at);
+    if (limits?.tokensPerMinute !== undefined) g.tokens = fullBucket(limits.tokensPerMinute, at);
+    return g;
+  }
+
   function mustGate(name: string): Gate {
     const g = typeof name === 'string' ? gates.get(name) : undefined;
     if (!g) throw new WardenError('not_found', `no provider named ${String(name)}`, { provider: name });
@@ -77,24 +94,9 @@ export function createProviderGates(d: {
   }
 
   function bucketsAdmit(name: string, g: Gate): boolean {
-    const at = now();
-    const rpm = g.limits?.requestsPerMinute;
-    const tpm = g.limits?.tokensPerMinute;
-    // A request needs a whole token; tokens are counted after the call, so any credit admits one.
-    const wait = Math.max(
-      rpm !== undefined && g.requests ? msUntil(g.requests, 1, rpm, at) : 0,
-      tpm !== undefined && g.tokens ? msUntil(g.tokens, Number.MIN_VALUE, tpm, at) : 0,
-    );
+    const wait = bucketWait(g, now());
     if (wait > 0) wakeLater(name, g, wait);
     return wait === 0;
-  }
-
-  function view(name: string, g: Gate): ProviderView {
-    const c = g.ref.getSnapshot().context;
-    const v: ProviderView = { provider: name, gate: c.gate, agents: [...g.agents], inFlight: g.inFlight };
-    if (c.gate === 'CLOSED' && c.closedUntil !== undefined) v.closedUntil = new Date(c.closedUntil).toISOString();
-    if (g.limits) v.limits = { ...g.limits };
-    return v;
   }
 
   return {
@@ -102,24 +104,12 @@ export function createProviderGates(d: {
     start(restored = {}) {
       const at = now();
       for (const name of names) {
-        const limits = config.providers[name];
         const saved = restored[name];
-        const ctx: ProviderContext = { name, gate: 'OPEN', ...(saved ?? {}) };
-        // A restored gate starts in its saved state: its context goes in through the snapshot.
-        const value = saved?.gate === 'CLOSED' ? { CLOSED: 'waiting' } : 'OPEN';
-        const snapshot = saved ? machine.resolveState({ value, context: ctx }) : undefined;
-        const actor = createActor(machine, { input: { name }, snapshot, inspect: d.inspect, clock });
-        actor.on('transition', (e) => {
-          d.publish(e.fact);
-          if (e.fact.to === 'OPEN') queueMicrotask(() => d.wake(gates.get(name)?.agents ?? []));
-        });
-        const g: Gate = { ref: actor, agents: [...byAgent].filter(([, p]) => p === name).map(([a]) => a), limits, inFlight: 0 };
-        if (limits?.requestsPerMinute !== undefined) g.requests = fullBucket(limits.requestsPerMinute, at);
-        if (limits?.tokensPerMinute !== undefined) g.tokens = fullBucket(limits.tokensPerMinute, at);
+        const g = newGate(name, saved, at);
         gates.set(name, g);
-        actor.start();
+        g.ref.start();
         // Restored timers are not armed: RESUME arms the remaining time (at once when it is past).
-        if (saved?.gate === 'CLOSED') actor.send({ type: 'RESUME' });
+        if (saved?.gate === 'CLOSED') g.ref.send({ type: 'RESUME' });
       }
     },
     stop() {
@@ -178,13 +168,36 @@ export function createProviderGates(d: {
     views: () => [...gates].map(([name, g]) => view(name, g)),
     state(name) {
       const c = gates.get(name)?.ref.getSnapshot().context;
-      if (!c) return undefined;
-      const s: ProviderState = { gate: c.gate };
-      if (c.closedUntil !== undefined) s.closedUntil = c.closedUntil;
-      if (c.closedAt !== undefined) s.closedAt = c.closedAt;
-      if (c.closedBy !== undefined) s.closedBy = c.closedBy;
-      if (c.error !== undefined) s.error = c.error;
-      return s;
+      return c ? stateOf(c) : undefined;
     },
   };
+}
+
+function view(name: string, g: Gate): ProviderView {
+  const c = g.ref.getSnapshot().context;
+  const v: ProviderView = { provider: name, gate: c.gate, agents: [...g.agents], inFlight: g.inFlight };
+  if (c.gate === 'CLOSED' && c.closedUntil !== undefined) v.closedUntil = new Date(c.closedUntil).toISOString();
+  if (g.limits) v.limits = { ...g.limits };
+  return v;
+}
+
+/** How long until the buckets admit a call (0: now). A request needs a whole token; tokens are
+ *  counted after the call, so any token credit admits one. */
+function bucketWait(g: Gate, at: number): number {
+  const rpm = g.limits?.requestsPerMinute;
+  const tpm = g.limits?.tokensPerMinute;
+  return Math.max(
+    rpm !== undefined && g.requests ? msUntil(g.requests, 1, rpm, at) : 0,
+    tpm !== undefined && g.tokens ? msUntil(g.tokens, Number.MIN_VALUE, tpm, at) : 0,
+  );
+}
+
+/** What a gate journals and a restart brings back. */
+function stateOf(c: ProviderContext): ProviderState {
+  const s: ProviderState = { gate: c.gate };
+  if (c.closedUntil !== undefined) s.closedUntil = c.closedUntil;
+  if (c.closedAt !== undefined) s.closedAt = c.closedAt;
+  if (c.closedBy !== undefined) s.closedBy = c.closedBy;
+  if (c.error !== undefined) s.error = c.error;
+  return s;
 }
