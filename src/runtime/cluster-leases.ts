@@ -57,7 +57,9 @@ export function createLeases(d: ClusterDeps, sql: ClusterSql): Leases {
     },
     async renew() {
       try {
-        const still = await sql.renew(now(), leaseMs);
+        // Only what this process holds: a row that names it but that it let go of (or forgot in a
+        // race with a hand-back) lapses, and whoever takes it over, this process included, runs it.
+        const still = await sql.renew(now(), leaseMs, [...held.keys()]);
         for (const id of [...held.keys()]) {
           // Written since the renewal began, or lost to another process (then its records follow in the tail).
           if (!still.has(id) && (held.get(id) ?? 0) < now() - leaseMs) held.delete(id);

@@ -89,11 +89,11 @@ export function createRounds(d: RoundDeps): Rounds {
     }
   }
 
-  /** Leases that ran out (their process died), or that this node held in an earlier life. */
+  /** Leases that ran out (their process died, or this one let go of the task), or that this node held in an earlier life. */
   async function expire(mine: boolean) {
     const names = [...agents.keys()];
     for (;;) {
-      const rows = await d.sql.expired(names, clock.now(), config.leaseMs, mine);
+      const rows = await d.sql.expired(names, clock.now(), config.leaseMs, mine, [...d.leases.held.keys()]);
       for (const row of rows) d.leases.resume(d.leases.adopt(row));
       if (rows.length < EXPIRED_PAGE) return;
     }

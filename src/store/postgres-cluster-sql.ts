@@ -8,10 +8,13 @@ import { TASK_COLUMNS, type TaskRowRead } from './postgres-restore.ts';
 export interface ClusterSql {
   /** up to `limit` unclaimed ASSIGNED tasks of an agent, oldest first, now leased to this node */
   claim(agent: string, limit: number, now: number, leaseMs: number): Promise<TaskRowRead[]>;
-  /** tasks of these agents whose lease ran out (or that this node held in an earlier life), now leased to this node */
-  expired(agents: string[], now: number, leaseMs: number, mine: boolean): Promise<TaskRowRead[]>;
-  /** extends every lease this node holds; returns the ids it still holds */
-  renew(now: number, leaseMs: number): Promise<Set<string>>;
+  /**
+   * tasks of these agents whose lease ran out (or, with mine, that this node held in an earlier
+   * life), now leased to this node; a lapsed lease of this node's own counts unless it is in `holding`
+   */
+  expired(agents: string[], now: number, leaseMs: number, mine: boolean, holding: string[]): Promise<TaskRowRead[]>;
+  /** extends the leases of the tasks this node holds (`ids`); returns those the rows still name it on */
+  renew(now: number, leaseMs: number, ids: string[]): Promise<Set<string>>;
   /** the task's row, leased to this node when nobody live holds it (or always, with force) */
   take(id: string, now: number, leaseMs: number, force: boolean): Promise<{ row: TaskRowRead; taken: boolean; before: string | null } | undefined>;
   /** one task's row, or undefined */
@@ -42,19 +45,24 @@ export function clusterSql(pool: pg.Pool, s: string, node: string): ClusterSql {
       );
       return rows;
     },
-    async expired(agents, now, leaseMs, mine) {
+    async expired(agents, now, leaseMs, mine, holding) {
       const { rows } = await pool.query<TaskRowRead>(
         `UPDATE ${s}.tasks t SET lease_owner = $1, lease_until = $2
          FROM (SELECT id FROM ${s}.tasks WHERE lease_owner IS NOT NULL AND agent = ANY($3)
-                 AND (CASE WHEN $5 THEN lease_owner = $1 ELSE lease_owner <> $1 AND lease_until < $4 END)
+                 AND (CASE WHEN $5 THEN lease_owner = $1
+                      ELSE lease_until < $4 AND NOT (lease_owner = $1 AND id = ANY($6::text[])) END)
                ORDER BY lease_until LIMIT 200 FOR UPDATE SKIP LOCKED) c
          WHERE t.id = c.id RETURNING ${returning}`,
-        [node, now + leaseMs, agents, now, mine],
+        [node, now + leaseMs, agents, now, mine, holding],
       );
       return rows;
     },
-    async renew(now, leaseMs) {
-      const { rows } = await pool.query<{ id: string }>(`UPDATE ${s}.tasks SET lease_until = $2 WHERE lease_owner = $1 RETURNING id`, [node, now + leaseMs]);
+    async renew(now, leaseMs, ids) {
+      const { rows } = await pool.query<{ id: string }>(`UPDATE ${s}.tasks SET lease_until = $2 WHERE lease_owner = $1 AND id = ANY($3::text[]) RETURNING id`, [
+        node,
+        now + leaseMs,
+        ids,
+      ]);
       return new Set(rows.map((r) => r.id));
     },
     async take(id, now, leaseMs, force) {

@@ -1,6 +1,6 @@
 // A task waiting in this process's queue can be lost meanwhile: its lease taken over, or the task put
 // back in the pool by another process. When a slot frees, this process must not start it on the
-// strength of its queue: it runs it only after claiming it again, so the row names it as the
+// strength of its queue: it runs it only after taking it again (a claim, or a lapsed lease), so the row names it as the
 // owner while the attempt runs (an IN_PROGRESS row with no owner is one nobody would ever take over).
 // Here the hand-back is done in SQL, as another process would leave the row; real time, bounded waits.
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,13 @@ import { clusterNode, until, useClusterHarness } from './helpers.ts';
 describe.skipIf(!hasPg())('a queued task this process no longer holds', () => {
   useClusterHarness();
 
-  it('is not started from the queue; it runs once claimed again, with this node on its row', async () => {
+  // 'put back in the pool': another process takes the task and puts it back in the pool.
+  // 'named on the row again': then a stale write names this node again, though it let the task go:
+  // no other process may claim it, so unless this node stops renewing what it does not hold, the
+  // task waits for ever.
+  const CASES = ['put back in the pool', 'named on the row again after it let go'] as const;
+
+  it.each(CASES)('%s: is not started from the queue; it runs once taken again, with this node on its row', async (how) => {
     const schema = uniqueSchema();
     let unblock = () => {};
     const blocked = new Promise<void>((r) => (unblock = r));
@@ -39,12 +45,14 @@ describe.skipIf(!hasPg())('a queued task this process no longer holds', () => {
     await until(() => a.get(blocker.id)?.status === 'IN_PROGRESS', 5_000, 'the blocker to run');
     await until(() => a.get(id)?.status === 'ASSIGNED', 5_000, 'the retry to be queued');
     await until(() => owners.length === 2, 5_000, 'the blocker to start');
-    // Another process takes the task and puts it back in the pool.
     await sql(`UPDATE "${schema}".tasks SET lease_owner = NULL, lease_until = NULL WHERE id = $1`, [id]);
     // Lease renewal notices (the lease is older than leaseMs by then).
     await new Promise((r) => setTimeout(r, 1_500));
+    if (how === 'named on the row again after it let go') {
+      await sql(`UPDATE "${schema}".tasks SET lease_owner = 'a', lease_until = $2 WHERE id = $1`, [id, Date.now() + 1_000]);
+    }
     unblock();
-    await until(() => a.get(id)?.status === 'SUCCEEDED', 5_000, 'the retry to succeed');
+    await until(() => a.get(id)?.status === 'SUCCEEDED', 8_000, 'the retry to succeed');
     expect(owners.filter((o) => o.input === 'task')).toEqual([
       { input: 'task', attempt: 1, owner: 'a' },
       { input: 'task', attempt: 2, owner: 'a' },
