@@ -68,6 +68,11 @@ describe.skipIf(!hasPg())('multi-process chaos', () => {
       if (done < TOTAL) {
         const stuck = await sql(`SELECT status, lease_owner, count(*) FROM "${schema}".tasks WHERE status NOT IN ('SUCCEEDED', 'ESCALATED', 'CANCELLED') GROUP BY 1, 2`);
         console.log('not finished:', JSON.stringify(stuck), 'front sees', JSON.stringify(front.health().tasks.byStatus));
+        const one = await sql<{ id: string }>(`SELECT id FROM "${schema}".tasks WHERE status NOT IN ('SUCCEEDED', 'ESCALATED', 'CANCELLED') LIMIT 2`);
+        for (const t of one) {
+          const lines = await sql(`SELECT gid, node, line->'r'->>'from' AS f, line->'r'->>'to' AS t, line->'r'->>'attempt' AS a, line->'r'->>'at' AS at FROM "${schema}".transitions WHERE task_id = $1 ORDER BY gid`, [t.id]);
+          console.log(`stuck ${t.id}: ${JSON.stringify(lines)}`);
+        }
       }
       await until(() => {
         const c = front.health().tasks.byStatus;
@@ -99,8 +104,9 @@ describe.skipIf(!hasPg())('multi-process chaos', () => {
       expect(missing).toEqual([]);
       const crashes = await sql<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".transitions WHERE line->'r'->'error'->>'kind' = 'crash'`);
       console.log(`chaos: ${kills} kills, ${crashes[0]?.n} attempts failed as crash, ${rows.reduce((s, r) => s + r.attempts, 0)} attempts for ${TOTAL} tasks`);
-      // The front process mirrors the cluster: it saw every task finish.
+      // The front process mirrors the cluster: it saw every task finish, and its counts add up.
       expect(front.list({ status: 'SUCCEEDED', limit: 1000 }).items.length).toBe(1000);
+      expect(front.health().tasks.byStatus).toMatchObject({ SUCCEEDED: TOTAL, PENDING: 0, ASSIGNED: 0, IN_PROGRESS: 0, RETRY_WAIT: 0 });
     } finally {
       await Promise.all([...workers.values()].map((w) => w.kill()));
     }
