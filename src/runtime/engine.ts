@@ -66,10 +66,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const attempt = attempts.get(entry.id);
       if (!attempt) return;
       if (record.to === 'CANCELLED') outcomes.abandon(attempt, new DOMException('task cancelled', 'AbortError'));
-      else if (record.to === 'IN_PROGRESS') starts.journaled(record, attempt, entry);
-      // Its START was queued behind an event that took the task elsewhere (an ABANDON): it never
-      // began, and its slot must not wait for it.
-      else if (attempt.code && record.to !== 'ASSIGNED') outcomes.abandon(attempt, new DOMException('task left ASSIGNED before its attempt began', 'AbortError'));
+      else starts.journaled(record, attempt, entry);
     },
     drop(id) {
       const attempt = attempts.get(id);
