@@ -114,23 +114,7 @@ export function createAgentHooks(deps: {
 
   function shutdownOf(name: string, life: Incarnation): Promise<void> {
     const cfg = life.cfg;
-    return cfg?.stop ? shutdown(name, cfg.stop, cfg.shutdownMs) : Promise.resolve();
-  }
-
-  /** OTP shutdown: wait for stop() up to shutdownMs, not at all ('brutal_kill'), or as long as it takes ('infinity'). */
-  async function shutdown(name: string, hook: (info: { name: string }) => unknown, mode: number | 'brutal_kill' | 'infinity'): Promise<void> {
-    const call = (async () => hook({ name }))().catch((err: unknown) =>
-      logger.warn({ agent: name, errName: err instanceof Error ? err.name : typeof err }, 'agent stop failed'),
-    );
-    if (mode === 'brutal_kill') return;
-    if (mode === 'infinity') {
-      await call;
-      return;
-    }
-    const wait = sleep(clock, mode);
-    const outcome = await Promise.race([call.then(() => 'stopped' as const), wait.done.then(() => 'abandoned' as const)]);
-    wait.cancel();
-    if (outcome === 'abandoned') logger.warn({ agent: name, shutdownMs: mode }, 'agent stop abandoned after shutdownMs');
+    return cfg?.stop ? shutdown(deps, name, cfg.stop, cfg.shutdownMs) : Promise.resolve();
   }
 
   return {
@@ -167,4 +151,26 @@ function isThenable(x: unknown): x is PromiseLike<unknown> {
 function describe(err: unknown): string {
   if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 200);
   return typeof err === 'string' ? err.slice(0, 200) : `non-Error value: ${typeof err}`;
+}
+
+/** OTP shutdown: wait for stop() up to shutdownMs, not at all ('brutal_kill'), or as long as it takes ('infinity'). */
+async function shutdown(
+  deps: { clock: Clock; logger: Logger },
+  name: string,
+  hook: (info: { name: string }) => unknown,
+  mode: number | 'brutal_kill' | 'infinity',
+): Promise<void> {
+  const { clock, logger } = deps;
+  const call = (async () => hook({ name }))().catch((err: unknown) =>
+    logger.warn({ agent: name, errName: err instanceof Error ? err.name : typeof err }, 'agent stop failed'),
+  );
+  if (mode === 'brutal_kill') return;
+  if (mode === 'infinity') {
+    await call;
+    return;
+  }
+  const wait = sleep(clock, mode);
+  const outcome = await Promise.race([call.then(() => 'stopped' as const), wait.done.then(() => 'abandoned' as const)]);
+  wait.cancel();
+  if (outcome === 'abandoned') logger.warn({ agent: name, shutdownMs: mode }, 'agent stop abandoned after shutdownMs');
 }

@@ -58,38 +58,12 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
     // The snapshot's cost is real work measured on the real timer, whatever clock the runtime runs on.
     const started = performance.now();
     return store
-      .snapshot((n, o) => buildState(n, o.tasks))
+      .snapshot((n, o) => buildState(deps, n, o.tasks))
       .then(() => {
         lastSnapshotEnd = performance.now();
         lastSnapshotMs = lastSnapshotEnd - started;
       })
       .catch((err: unknown) => logger.error({ errName: err instanceof Error ? err.name : typeof err, err }, 'snapshot failed'));
-  }
-
-  function buildState(n: number, withTasks: boolean): PersistedState {
-    const out: PersistedState = {
-      schemaVersion: SCHEMA_VERSION,
-      n,
-      seq: deps.seq(),
-      savedAt: deps.clock.now(),
-      tasks: {},
-      agents: {},
-      supervisors: {},
-      alerts: deps.alerts().slice().reverse(),
-      archive: deps.archive(),
-    };
-    if (withTasks) for (const e of tasks.all()) out.tasks[e.id] = persistedTask(e);
-    for (const [name, slot] of agents) out.agents[name] = agentState(slot.ref.getSnapshot().context);
-    for (const name of deps.supervisorNames) {
-      const sup = deps.supervisor(name);
-      if (sup) out.supervisors[name] = supervisorState(sup);
-    }
-    out.providers = {};
-    for (const name of deps.providerNames()) {
-      const p = deps.provider(name);
-      if (p) out.providers[name] = p;
-    }
-    return out;
   }
 
   // One snapshot asked for at a time: every line of a busy turn past the threshold used to schedule
@@ -150,6 +124,33 @@ export function createPersistence(deps: PersistenceDeps): Persistence {
       await store.close();
     },
   };
+}
+
+/** Everything a restart needs but the journal lines after `n`; without the tasks when the store keeps them as rows. */
+function buildState(deps: PersistenceDeps, n: number, withTasks: boolean): PersistedState {
+  const out: PersistedState = {
+    schemaVersion: SCHEMA_VERSION,
+    n,
+    seq: deps.seq(),
+    savedAt: deps.clock.now(),
+    tasks: {},
+    agents: {},
+    supervisors: {},
+    alerts: deps.alerts().slice().reverse(),
+    archive: deps.archive(),
+  };
+  if (withTasks) for (const e of deps.tasks.all()) out.tasks[e.id] = persistedTask(e);
+  for (const [name, slot] of deps.agents) out.agents[name] = agentState(slot.ref.getSnapshot().context);
+  for (const name of deps.supervisorNames) {
+    const sup = deps.supervisor(name);
+    if (sup) out.supervisors[name] = supervisorState(sup);
+  }
+  out.providers = {};
+  for (const name of deps.providerNames()) {
+    const p = deps.provider(name);
+    if (p) out.providers[name] = p;
+  }
+  return out;
 }
 
 /** The small context always; input on creation, output once there is one. */
