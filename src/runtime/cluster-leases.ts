@@ -60,10 +60,8 @@ export function createLeases(d: ClusterDeps, sql: ClusterSql): Leases {
         // Only what this process holds: a row that names it but that it let go of (or forgot in a
         // race with a hand-back) lapses, and whoever takes it over, this process included, runs it.
         const still = await sql.renew(now(), leaseMs, [...held.keys()]);
-        for (const id of [...held.keys()]) {
-          // Written since the renewal began, or lost to another process (then its records follow in the tail).
-          if (!still.has(id) && (held.get(id) ?? 0) < now() - leaseMs) held.delete(id);
-        }
+        // Not renewed: lost to another process (its records follow in the tail), unless taken since the renewal began.
+        for (const [id, since] of held) if (!still.has(id) && since < now() - leaseMs) held.delete(id);
         return true;
       } catch {
         return false;

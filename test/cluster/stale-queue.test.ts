@@ -57,10 +57,10 @@ describe.skipIf(!hasPg())('a queued task this process no longer holds', () => {
       { input: 'task', attempt: 1, owner: 'a' },
       { input: 'task', attempt: 2, owner: 'a' },
     ]);
-    const ownerless = await sql(
+    const starts = await sql(
       `SELECT gid FROM "${schema}".transitions WHERE task_id = $1 AND line->'r'->>'to' = 'IN_PROGRESS' AND (line->'task'->>'attempts')::int = 2`,
       [id],
     );
-    expect(ownerless).toHaveLength(1);
+    expect(starts).toHaveLength(1);
   });
 });
