@@ -154,6 +154,8 @@ interface TaskRow {
   updated_at: number;
   owner: string | null;
   lease_until: number | null;
+  /** the status the batch's first line of this task came from (null: the line that created it) */
+  from_status: string | null;
 }
 
 interface Fold {
@@ -202,6 +204,7 @@ function fold(o: WriterOptions, batch: JournalLine[]): Fold {
         updated_at: line.r.at,
         owner: held ? o.node : null,
         lease_until: held ? at + o.leaseMs : null,
+        from_status: prev ? prev.from_status : line.r.from,
       });
       if (small.status === 'ASSIGNED' && !held) assignedAgents.add(small.agent);
     } else if ('c' in line) {
@@ -231,25 +234,35 @@ async function writeBatch(o: WriterOptions, batch: JournalLine[]): Promise<strin
   const touches = [...f.touches].map(([id, t]) => ({ id, checkpoint: t.checkpoint?.data ?? null, has_cp: t.checkpoint !== undefined, hb: t.hb ?? null }));
   const lines = batch.map((line) => ({ n: line.n, task_id: taskIdOf(line) ?? null, line }));
   const { rows } = await o.pool.query<{ written: string[] | null }>(
-    `WITH up AS (
+    `WITH x AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, agent text, type text, status text, attempts int, ctx jsonb, input jsonb, output jsonb,
+         checkpoint jsonb, idem text, created_at bigint, updated_at bigint, owner text, lease_until bigint, from_status text)
+     ), created AS (
        INSERT INTO ${s}.tasks AS t (id, agent, type, status, attempts, ctx, input, output, checkpoint, idempotency_key, created_at, updated_at, lease_owner, lease_until)
        SELECT x.id, x.agent, x.type, x.status, x.attempts, x.ctx, x.input, x.output, x.checkpoint, x.idem, x.created_at, x.updated_at, x.owner, x.lease_until
-       FROM jsonb_to_recordset($1::jsonb) AS x(id text, agent text, type text, status text, attempts int, ctx jsonb, input jsonb, output jsonb, checkpoint jsonb,
-         idem text, created_at bigint, updated_at bigint, owner text, lease_until bigint)
-       ON CONFLICT (id) DO UPDATE SET agent = excluded.agent, type = excluded.type, status = excluded.status, attempts = excluded.attempts,
-         ctx = excluded.ctx, updated_at = excluded.updated_at, lease_owner = excluded.lease_owner, lease_until = excluded.lease_until,
-         output = CASE WHEN excluded.output IS NOT NULL THEN excluded.output ELSE t.output END,
-         checkpoint = CASE WHEN excluded.checkpoint IS NOT NULL THEN excluded.checkpoint ELSE t.checkpoint END
-       WHERE t.lease_owner IS NULL OR t.lease_owner = $2
+       FROM x WHERE x.from_status IS NULL
+       ON CONFLICT (id) DO NOTHING
+       RETURNING t.id
+     ), changed AS (
+       -- The fence: a row this node holds the lease on, or a row nobody holds that is still in the
+       -- state the batch's lines start from. A process whose lease was taken over (the task run and
+       -- finished elsewhere, its row handed back) is not writing from the row's state, so it is refused.
+       UPDATE ${s}.tasks AS t SET agent = x.agent, type = x.type, status = x.status, attempts = x.attempts,
+         ctx = x.ctx, updated_at = x.updated_at, lease_owner = x.owner, lease_until = x.lease_until,
+         output = CASE WHEN x.output IS NOT NULL THEN x.output ELSE t.output END,
+         checkpoint = CASE WHEN x.checkpoint IS NOT NULL THEN x.checkpoint ELSE t.checkpoint END
+       FROM x
+       WHERE t.id = x.id AND x.from_status IS NOT NULL AND (t.lease_owner = $2 OR (t.lease_owner IS NULL AND t.status = x.from_status))
        RETURNING t.id
      ), touch AS (
+       -- Checkpoints and heartbeats come from a running attempt, so only from the lease holder.
        UPDATE ${s}.tasks AS t SET
          checkpoint = CASE WHEN x.has_cp THEN x.checkpoint ELSE t.checkpoint END,
          ctx = CASE WHEN x.hb IS NULL THEN t.ctx ELSE t.ctx || jsonb_build_object('startedAt', x.hb->'at', 'deadlineAt', x.hb->'deadlineAt') END
        FROM jsonb_to_recordset($3::jsonb) AS x(id text, checkpoint jsonb, has_cp bool, hb jsonb)
-       WHERE t.id = x.id AND (t.lease_owner IS NULL OR t.lease_owner = $2)
+       WHERE t.id = x.id AND t.lease_owner = $2
        RETURNING t.id
-     ), written AS (SELECT id FROM up UNION ALL SELECT id FROM touch),
+     ), written AS (SELECT id FROM created UNION ALL SELECT id FROM changed UNION ALL SELECT id FROM touch),
      ins AS (
        INSERT INTO ${s}.transitions (node, n, task_id, line)
        SELECT $2, l.n, l.task_id, l.line FROM jsonb_to_recordset($4::jsonb) AS l(n bigint, task_id text, line jsonb)

@@ -89,6 +89,11 @@ describe.skipIf(!hasPg())('multi-process chaos', () => {
       const twice = await sql(
         `SELECT task_id, count(*) FROM "${schema}".transitions WHERE line->'r'->>'to' = 'SUCCEEDED' GROUP BY task_id HAVING count(*) > 1`,
       );
+      for (const r of (twice as { task_id: string }[]).slice(0, 3)) {
+        const ran = await sql(`SELECT attempt, node FROM "${schema}".effects WHERE task_id = $1`, [r.task_id]);
+        const lines = await sql(`SELECT gid, node, line->'r' AS r FROM "${schema}".transitions WHERE task_id = $1 ORDER BY gid`, [r.task_id]);
+        console.log(`succeeded twice ${r.task_id}: effects ${JSON.stringify(ran)} journal ${JSON.stringify(lines)}`);
+      }
       expect(twice).toEqual([]);
       const repeated = await sql<{ task_id: string }>(`SELECT task_id, attempt, count(*) FROM "${schema}".effects GROUP BY task_id, attempt HAVING count(*) > 1`);
       // What a failure needs to be understood: who ran the repeated attempt, and the task's journal.
