@@ -50,10 +50,8 @@ export function createAgentHooks(deps: {
   }
 
   function exit(name: string, life: Incarnation, reason: string, crash: boolean) {
-    if (lives.get(name) !== life || life.ended) return;
     // A resource that exited by itself is gone: there is nothing left to stop.
-    life.ended = true;
-    life.controller.abort();
+    if (lives.get(name) !== life || !end(life)) return;
     agents.get(name)?.ref.send({ type: 'EXITED', at: now(), reason, crash, rand: deps.random() });
   }
 
@@ -76,17 +74,11 @@ export function createAgentHooks(deps: {
       life.started = true;
       // Stopped while start() was pending: the resource came up after all, so it gets its stop() now.
       if (life.ended) {
-        if (lives.get(name) === life && !life.stopping) life.stopping = shutdownOf(name, life);
+        if (lives.get(name) === life && !life.stopping) life.stopping = shutdownOf(deps, name, life);
         return;
       }
       slot.ref.send({ type: 'STARTED', at: now() });
-      const exited = (handle as { exited?: unknown } | undefined)?.exited;
-      if (isThenable(exited)) {
-        exited.then(
-          () => exit(name, life, 'normal', false),
-          (err: unknown) => exit(name, life, describe(err), true),
-        );
-      }
+      watchExit(handle, (reason, crash) => exit(name, life, reason, crash));
     } catch (err) {
       logger.warn({ agent: name, errName: err instanceof Error ? err.name : typeof err }, 'agent start failed');
       exit(name, life, describe(err), true);
@@ -94,27 +86,16 @@ export function createAgentHooks(deps: {
   }
 
   /** Ends the incarnation at once (its signal aborts, a pending start() sees it); returns what is left to stop. */
-  function halt(name: string): Incarnation | undefined {
-    const life = lives.get(name);
-    if (!life || life.ended) return undefined;
-    life.ended = true;
-    life.controller.abort();
-    return life;
-  }
+  const halt = (name: string): Incarnation | undefined => end(lives.get(name));
 
   /** Calls stop() on a halted incarnation's resource; a start() still pending calls it when it resolves. */
   function release(name: string, life: Incarnation | undefined): Promise<void> {
-    if (life?.started && !life.stopping) life.stopping = shutdownOf(name, life);
+    if (life?.started && !life.stopping) life.stopping = shutdownOf(deps, name, life);
     return life?.stopping ?? lives.get(name)?.stopping ?? Promise.resolve();
   }
 
   function stop(name: string): Promise<void> {
     return release(name, halt(name));
-  }
-
-  function shutdownOf(name: string, life: Incarnation): Promise<void> {
-    const cfg = life.cfg;
-    return cfg?.stop ? shutdown(deps, name, cfg.stop, cfg.shutdownMs) : Promise.resolve();
   }
 
   return {
@@ -142,6 +123,30 @@ export function createAgentHooks(deps: {
       for (const name of [...order].reverse()) await stop(name);
     },
   };
+}
+
+/** Marks a live incarnation ended and aborts its signal; undefined when it had ended already. */
+function end(life: Incarnation | undefined): Incarnation | undefined {
+  if (!life || life.ended) return undefined;
+  life.ended = true;
+  life.controller.abort();
+  return life;
+}
+
+/** Reports the resource's exit, when the handle start() returned has an `exited` promise. */
+function watchExit(handle: unknown, exited: (reason: string, crash: boolean) => void): void {
+  const p = (handle as { exited?: unknown } | undefined)?.exited;
+  if (isThenable(p)) {
+    p.then(
+      () => exited('normal', false),
+      (err: unknown) => exited(describe(err), true),
+    );
+  }
+}
+
+function shutdownOf(deps: { clock: Clock; logger: Logger }, name: string, life: Incarnation): Promise<void> {
+  const cfg = life.cfg;
+  return cfg?.stop ? shutdown(deps, name, cfg.stop, cfg.shutdownMs) : Promise.resolve();
 }
 
 function isThenable(x: unknown): x is PromiseLike<unknown> {

@@ -99,22 +99,7 @@ export function createStarts(d: StartDeps): Starts {
     );
   }
 
-  const hooks: AttemptHooks = {
-    logger: d.engine.logger,
-    onCheckpoint(attempt, entry, data) {
-      if (attempts.get(attempt.taskId) !== attempt) return;
-      entry.actor?.send({ type: 'CHECKPOINT', attempt: attempt.number, data });
-      d.engine.onCheckpoint(attempt.taskId, attempt.number, data);
-    },
-    onSuccess: (attempt, output) => outcomes.complete(attempt.taskId, attempt.number, output),
-    onUsage(attempt, entry, reported) {
-      if (attempts.get(attempt.taskId) !== attempt) return;
-      if (reported?.tokens !== undefined) gates.used(gates.of(attempt.agent), reported.tokens);
-      const spent = overrunError(entry.context, attempt, now());
-      if (spent) void outcomes.fail(attempt.taskId, attempt.number, undefined, spent);
-    },
-    onFailure: (attempt, err) => void outcomes.fail(attempt.taskId, attempt.number, err),
-  };
+  const hooks = attemptHooks(d);
 
   return {
     start,
@@ -131,5 +116,27 @@ export function createStarts(d: StartDeps): Starts {
       gates.started(slot.cfg.provider);
       d.engine.live(entry)?.send({ type: 'RESUME' });
     },
+  };
+}
+
+/** What a running attempt reports goes to the task while the attempt is still the task's. */
+function attemptHooks(d: StartDeps): AttemptHooks {
+  const { clock, gates } = d.engine;
+  const { attempts, outcomes } = d;
+  return {
+    logger: d.engine.logger,
+    onCheckpoint(attempt, entry, data) {
+      if (attempts.get(attempt.taskId) !== attempt) return;
+      entry.actor?.send({ type: 'CHECKPOINT', attempt: attempt.number, data });
+      d.engine.onCheckpoint(attempt.taskId, attempt.number, data);
+    },
+    onSuccess: (attempt, output) => outcomes.complete(attempt.taskId, attempt.number, output),
+    onUsage(attempt, entry, reported) {
+      if (attempts.get(attempt.taskId) !== attempt) return;
+      if (reported?.tokens !== undefined) gates.used(gates.of(attempt.agent), reported.tokens);
+      const spent = overrunError(entry.context, attempt, clock.now());
+      if (spent) void outcomes.fail(attempt.taskId, attempt.number, undefined, spent);
+    },
+    onFailure: (attempt, err) => void outcomes.fail(attempt.taskId, attempt.number, err),
   };
 }

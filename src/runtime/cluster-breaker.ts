@@ -4,7 +4,7 @@
 // bounded cluster-wide. Each process's agent machine still holds its own circuit: this module keeps
 // it in step (TRIP, RESET) and pushes the changes it makes by itself.
 import type { Logger } from 'pino';
-import { breakerSql, type BreakerRow } from '../store/postgres-breaker-sql.ts';
+import { breakerSql, type BreakerRow, type BreakerSql } from '../store/postgres-breaker-sql.ts';
 import type { PostgresStore } from '../store/postgres-store.ts';
 import type { Clock, TransitionRecord } from '../types.ts';
 import type { AgentSlot } from './agent-slot.ts';
@@ -21,6 +21,8 @@ export interface ClusterBreakers {
   /** whether this process may send a half-open probe now */
   mayProbe(agent: string): boolean;
 }
+
+const ctx = (slot: AgentSlot) => slot.ref.getSnapshot().context;
 
 export function createClusterBreakers(d: {
   store: PostgresStore;
@@ -39,15 +41,25 @@ export function createClusterBreakers(d: {
   // While set, the change on the local machine came from the cluster: not pushed back.
   let applying = false;
 
-  const ctx = (slot: AgentSlot) => slot.ref.getSnapshot().context;
+  const report = (what: string) => reporter(logger, what);
 
-  function report(what: string) {
-    return (err: unknown) => logger.warn({ errName: err instanceof Error ? err.name : typeof err, what }, 'cluster breaker update failed');
+  /** Makes on the local machine a change that came from the cluster (under `applying`). */
+  function quietly(send: () => void) {
+    applying = true;
+    try {
+      send();
+    } finally {
+      applying = false;
+    }
+  }
+
+  function saw(agent: string, version: number) {
+    seen.set(agent, Math.max(seen.get(agent) ?? -1, version));
   }
 
   function push(agent: string, p: Promise<number | undefined>) {
     void p.then((v) => {
-      if (v !== undefined) seen.set(agent, Math.max(seen.get(agent) ?? -1, v));
+      if (v !== undefined) saw(agent, v);
     }, report(agent));
   }
 
@@ -56,25 +68,15 @@ export function createClusterBreakers(d: {
     const version = Number(row.version);
     if (!slot || version <= (seen.get(row.agent) ?? -1)) return;
     seen.set(row.agent, version);
-    const c = ctx(slot);
     const at = now();
-    applying = true;
-    try {
-      if (row.state === 'CLOSED' && c.circuit !== 'CLOSED') slot.ref.send({ type: 'RESET', at, by: 'cluster' });
-      const until = row.state === 'OPEN' ? Number(row.open_until) : row.state === 'HALF_OPEN' && row.probe_owner !== d.node ? Number(row.probe_until) : undefined;
-      if (until !== undefined && until > at && !(c.circuit === 'OPEN' && (c.openUntil ?? 0) >= until)) {
-        slot.ref.send({ type: 'TRIP', at: Number(row.opened_at ?? at), openUntil: until });
-      }
-    } finally {
-      applying = false;
-    }
+    quietly(() => follow(slot, row, d.node, at));
   }
 
   async function elect(agent: string, slot: AgentSlot) {
     const epoch = ctx(slot).epoch;
     const v = await sql.elect(agent, now(), slot.cfg.breaker.openMs);
     if (v !== undefined) {
-      seen.set(agent, Math.max(seen.get(agent) ?? -1, v));
+      saw(agent, v);
       prober.set(agent, epoch);
       engine.pump(agent);
       return;
@@ -83,12 +85,7 @@ export function createClusterBreakers(d: {
     await breakers.sync();
     const c = ctx(slot);
     if (c.circuit === 'HALF_OPEN' && prober.get(agent) !== c.epoch) {
-      applying = true;
-      try {
-        slot.ref.send({ type: 'TRIP', at: now(), openUntil: now() + slot.cfg.breaker.openMs });
-      } finally {
-        applying = false;
-      }
+      quietly(() => slot.ref.send({ type: 'TRIP', at: now(), openUntil: now() + slot.cfg.breaker.openMs }));
     }
   }
 
@@ -102,13 +99,7 @@ export function createClusterBreakers(d: {
     },
     failure(agent) {
       const slot = agents.get(agent);
-      if (!slot) return;
-      const b = slot.cfg.breaker;
-      const at = now();
-      void sql.failure(agent, at, b.windowMs).then((n) => {
-        // Opened by the cluster's count, not this machine's: applied here like anywhere else.
-        if (n >= b.failureThreshold) return sql.trip(agent, at, at + b.openMs).then(() => breakers.sync());
-      }, report(agent));
+      if (slot) countFailure(sql, agent, slot.cfg.breaker, now(), () => breakers.sync(), report(agent));
     },
     onRecord(r) {
       if (r.kind !== 'agent' || applying) return;
@@ -125,4 +116,33 @@ export function createClusterBreakers(d: {
     },
   };
   return breakers;
+}
+
+/** Brings the local circuit in step with the cluster's row: closed, open until its time, or waiting for another's probe. */
+function follow(slot: AgentSlot, row: BreakerRow, node: string, at: number) {
+  const c = ctx(slot);
+  if (row.state === 'CLOSED' && c.circuit !== 'CLOSED') slot.ref.send({ type: 'RESET', at, by: 'cluster' });
+  const until = row.state === 'OPEN' ? Number(row.open_until) : row.state === 'HALF_OPEN' && row.probe_owner !== node ? Number(row.probe_until) : undefined;
+  if (until !== undefined && until > at && !(c.circuit === 'OPEN' && (c.openUntil ?? 0) >= until)) {
+    slot.ref.send({ type: 'TRIP', at: Number(row.opened_at ?? at), openUntil: until });
+  }
+}
+
+/** Counts a failure in PostgreSQL; the cluster's count reaching the threshold opens the circuit. */
+function countFailure(
+  sql: BreakerSql,
+  agent: string,
+  b: AgentSlot['cfg']['breaker'],
+  at: number,
+  sync: () => Promise<void>,
+  report: (err: unknown) => void,
+) {
+  void sql.failure(agent, at, b.windowMs).then((n) => {
+    // Opened by the cluster's count, not this machine's: applied here like anywhere else.
+    if (n >= b.failureThreshold) return sql.trip(agent, at, at + b.openMs).then(() => sync());
+  }, report);
+}
+
+function reporter(logger: Logger, what: string) {
+  return (err: unknown) => logger.warn({ errName: err instanceof Error ? err.name : typeof err, what }, 'cluster breaker update failed');
 }

@@ -12,9 +12,10 @@ import { createClusterCommands, type ClusterCommands } from './cluster-commands.
 import type { ClusterDeps } from './cluster-deps.ts';
 import { createLeases } from './cluster-leases.ts';
 import { createMirror } from './cluster-mirror.ts';
-import { createRounds } from './cluster-rounds.ts';
+import { createRounds, type Rounds, type Wanted } from './cluster-rounds.ts';
 import { createTail } from './cluster-tail.ts';
-import type { TaskEntry } from './tasks.ts';
+import type { Engine } from './engine.ts';
+import type { TaskEntry, TaskTable } from './tasks.ts';
 
 export interface Cluster extends ClusterCommands {
   /** whether this process holds the task (the store writes its row with this node's lease) */
@@ -56,23 +57,15 @@ export function createCluster(d: ClusterDeps): Cluster {
   let renewer: Repeating | undefined;
   let listening = false;
 
-  function onNotify(payload: string) {
-    let msg: { node?: string; assigned?: string[]; breaker?: string } = {};
-    try {
-      msg = JSON.parse(payload) as typeof msg;
-    } catch {
-      return;
-    }
-    const mine = (msg.assigned ?? []).some((a) => agents.has(a));
-    rounds.kick({ tail: msg.node !== node && !msg.breaker, claim: mine, breakers: msg.breaker !== undefined && msg.node !== node });
-  }
-
   async function start() {
     listener = listen({
       connectionString: config.store?.postgres.connectionString ?? '',
       channel: store.channel,
       clock,
-      onNotify,
+      onNotify(payload) {
+        const wanted = wantedBy(payload, node, agents);
+        if (wanted) rounds.kick(wanted);
+      },
       onState(up) {
         listening = up;
         // Notifications sent while the channel was down are lost: catch up now.
@@ -96,11 +89,7 @@ export function createCluster(d: ClusterDeps): Cluster {
     renewer?.stop();
     await rounds.stop();
     await listener?.close();
-    try {
-      await store.pool.query(`UPDATE ${store.schema}.tasks SET lease_until = 0 WHERE lease_owner = $1`, [node]);
-    } catch {
-      // The leases run out by themselves.
-    }
+    await giveBack(store, node);
     held.clear();
   }
 
@@ -108,16 +97,7 @@ export function createCluster(d: ClusterDeps): Cluster {
     ...commands,
     holds: (id) => held.has(id),
     fenced(ids) {
-      for (const id of ids) {
-        held.delete(id);
-        // Its START may be among the dropped lines: the attempt must not run here as well.
-        engine.drop(id);
-        const entry = tasks.get(id);
-        if (entry) {
-          entry.actor?.stop();
-          entry.actor = undefined;
-        }
-      }
+      for (const id of ids) forget(id, held, engine, tasks);
       logger.warn({ tasks: ids.length, node }, 'writes to tasks another process took over were dropped');
       rounds.kick({ tail: true });
     },
@@ -127,13 +107,7 @@ export function createCluster(d: ClusterDeps): Cluster {
       rounds.kick({ claim: true });
     },
     keeps(entry: TaskEntry, r: TransitionRecord) {
-      const slot = agents.get(entry.context.agent);
-      if (held.has(entry.id) && slot) return true;
-      // A fresh submit runs where it was submitted when that process has room; else any process may claim it.
-      if (slot && r.from === 'PENDING' && rounds.freeSlots(slot) > 0) {
-        held.set(entry.id, clock.now());
-        return true;
-      }
+      if (runsHere(entry, r, d, held, rounds)) return true;
       leases.letGo(entry);
       return false;
     },
@@ -146,4 +120,49 @@ export function createCluster(d: ClusterDeps): Cluster {
       return rounds.dbUp && listening && store.healthy;
     },
   };
+}
+
+/** What a notification asks of the rounds; nothing for a payload that is not JSON. */
+function wantedBy(payload: string, node: string, agents: ClusterDeps['agents']): Partial<Wanted> | undefined {
+  let msg: { node?: string; assigned?: string[]; breaker?: string } = {};
+  try {
+    msg = JSON.parse(payload) as typeof msg;
+  } catch {
+    return undefined;
+  }
+  const mine = (msg.assigned ?? []).some((a) => agents.has(a));
+  return { tail: msg.node !== node && !msg.breaker, claim: mine, breakers: msg.breaker !== undefined && msg.node !== node };
+}
+
+/** Whether a task that became ASSIGNED here runs here; a fresh submit it takes on is held from now on. */
+function runsHere(entry: TaskEntry, r: TransitionRecord, d: ClusterDeps, held: Map<string, number>, rounds: Rounds): boolean {
+  const slot = d.agents.get(entry.context.agent);
+  if (held.has(entry.id) && slot) return true;
+  // A fresh submit runs where it was submitted when that process has room; else any process may claim it.
+  if (slot && r.from === 'PENDING' && rounds.freeSlots(slot) > 0) {
+    held.set(entry.id, d.clock.now());
+    return true;
+  }
+  return false;
+}
+
+/** A task another process took over (the store dropped this one's writes to it) is no longer run here. */
+function forget(id: string, held: Map<string, number>, engine: Engine, tasks: TaskTable) {
+  held.delete(id);
+  // Its START may be among the dropped lines: the attempt must not run here as well.
+  engine.drop(id);
+  const entry = tasks.get(id);
+  if (entry) {
+    entry.actor?.stop();
+    entry.actor = undefined;
+  }
+}
+
+/** Ends every lease this node holds, so other processes take its tasks over at once. */
+async function giveBack(store: ClusterDeps['store'], node: string) {
+  try {
+    await store.pool.query(`UPDATE ${store.schema}.tasks SET lease_until = 0 WHERE lease_owner = $1`, [node]);
+  } catch {
+    // The leases run out by themselves.
+  }
 }

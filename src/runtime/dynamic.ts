@@ -51,25 +51,10 @@ export function createDynamicChildren(deps: {
   const awaitingCode = new Set<string>();
   const rehoming = createRehoming(deps);
 
-  function mustTree(): SupervisorHandle {
-    const t = deps.tree();
-    if (!t) throw new WardenError('not_running', 'warden is not running; call start() first');
-    return t;
-  }
-
-  function register(name: string, ref: AgentSlot['ref'], cfg: ResolvedAgentConfig): AgentSlot {
-    ref.on('transition', (e: { fact: TransitionFact }) => deps.publish(e.fact));
-    const slot: AgentSlot = { cfg, ref, queue: createQueue<string>(), running: new Set() };
-    agents.set(name, slot);
-    return slot;
-  }
-
   function add(name: unknown, def: unknown, opts: AddAgentOptions = {}): { slot: AgentSlot; fresh: boolean } {
-    if (typeof name !== 'string' || !DYNAMIC_AGENT_NAME.test(name)) {
-      throw new WardenError('invalid_input', 'name must be 1 to 64 letters, digits, "_", ".", ":" or "-"', { field: 'name' });
-    }
+    assertName(name);
     if (!isRecord(def)) throw new WardenError('invalid_input', 'def must be an object (the agent\'s settings, or { pool })', { field: 'def' });
-    const tree = mustTree();
+    const tree = mustTree(deps.tree);
     const { pool, ...rest } = def;
     const sup = placeOf(config, supervisors, pool, opts.supervisor);
     const existing = agents.get(name);
@@ -78,19 +63,13 @@ export function createDynamicChildren(deps: {
       throw new WardenError('conflict', `the name ${name} is taken by ${existing ? 'an agent' : 'a supervisor'}`, { agent: name });
     }
     const cfg = childConfig(name, sup, rest, [...agents.keys()]);
-    const ctx = tree.contextOf(sup.name);
-    if (ctx?.status !== 'RUNNING') {
-      throw new WardenError('invalid_transition', `cannot add agent ${name}: supervisor ${sup.name} is ${ctx?.status ?? 'gone'}`, { supervisor: sup.name, status: ctx?.status });
-    }
-    if (sup.pool && ctx.children.length >= sup.pool.max) {
-      throw new WardenError('conflict', `pool ${sup.name} is full: it has its max of ${sup.pool.max} members`, { pool: sup.name, max: sup.pool.max });
-    }
+    assertRoom(tree, sup, name);
     const dyn = { name, def: declarative(rest), code: hasCode(rest), ...(sup.pool ? { pool: sup.name } : {}) };
     tree.refOf(sup.name)?.send({ type: 'START_CHILD', spec: dynamicSpec(cfg, dyn), at: deps.now() });
     const ref = tree.agentRef(name);
     if (!ref) throw new WardenError('invalid_transition', `supervisor ${sup.name} did not take agent ${name}`, { supervisor: sup.name });
     owners.set(name, sup.name);
-    const slot = register(name, ref, cfg);
+    const slot = register(agents, deps.publish, name, ref, cfg);
     // Spawned inside the supervisor's step, before anyone listened: its first records are made here.
     deps.publish({ kind: 'agent', id: name, from: null, to: 'CLOSED', event: 'INIT', agent: name });
     deps.publish({ kind: 'agent', id: name, from: null, to: 'STARTING', event: 'INIT', agent: name });
@@ -106,17 +85,14 @@ export function createDynamicChildren(deps: {
   }
 
   function remove(name: unknown): void {
-    const tree = mustTree();
+    const tree = mustTree(deps.tree);
     const slot = typeof name === 'string' ? agents.get(name) : undefined;
     if (typeof name !== 'string' || !slot) throw new WardenError('not_found', `no agent named ${String(name)}`, { agent: name });
     const owner = owners.get(name);
     if (!owner) {
       throw new WardenError('invalid_transition', `agent ${name} is declared in the config: remove it there (only agents added with addAgent can be removed)`, { agent: name });
     }
-    const lifecycle = slot.ref.getSnapshot().context.lifecycle;
-    if (lifecycle !== 'STOPPED' && lifecycle !== 'ESCALATED') {
-      throw new WardenError('invalid_transition', `cannot remove agent ${name} while it is ${lifecycle}: stop it first (stopAgent)`, { agent: name, lifecycle });
-    }
+    assertStopped(name, slot);
     tree.refOf(owner)?.send({ type: 'DELETE_CHILD', child: name, at: deps.now() });
   }
 
@@ -148,6 +124,50 @@ export function createDynamicChildren(deps: {
       if (owners.has(name) && agents.get(name)?.cfg.restart === 'temporary') remove(name);
     },
   };
+}
+
+function mustTree(tree: () => SupervisorHandle | undefined): SupervisorHandle {
+  const t = tree();
+  if (!t) throw new WardenError('not_running', 'warden is not running; call start() first');
+  return t;
+}
+
+function assertName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !DYNAMIC_AGENT_NAME.test(name)) {
+    throw new WardenError('invalid_input', 'name must be 1 to 64 letters, digits, "_", ".", ":" or "-"', { field: 'name' });
+  }
+}
+
+/** A child joins a running supervisor only, and a pool only below its max. */
+function assertRoom(tree: SupervisorHandle, sup: ResolvedSupervisorConfig, name: string): void {
+  const ctx = tree.contextOf(sup.name);
+  if (ctx?.status !== 'RUNNING') {
+    throw new WardenError('invalid_transition', `cannot add agent ${name}: supervisor ${sup.name} is ${ctx?.status ?? 'gone'}`, { supervisor: sup.name, status: ctx?.status });
+  }
+  if (sup.pool && ctx.children.length >= sup.pool.max) {
+    throw new WardenError('conflict', `pool ${sup.name} is full: it has its max of ${sup.pool.max} members`, { pool: sup.name, max: sup.pool.max });
+  }
+}
+
+function assertStopped(name: string, slot: AgentSlot): void {
+  const lifecycle = slot.ref.getSnapshot().context.lifecycle;
+  if (lifecycle !== 'STOPPED' && lifecycle !== 'ESCALATED') {
+    throw new WardenError('invalid_transition', `cannot remove agent ${name} while it is ${lifecycle}: stop it first (stopAgent)`, { agent: name, lifecycle });
+  }
+}
+
+/** The new child's slot; from here on its machine's records reach the bus. */
+function register(
+  agents: Map<string, AgentSlot>,
+  publish: (fact: TransitionFact) => void,
+  name: string,
+  ref: AgentSlot['ref'],
+  cfg: ResolvedAgentConfig,
+): AgentSlot {
+  ref.on('transition', (e: { fact: TransitionFact }) => publish(e.fact));
+  const slot: AgentSlot = { cfg, ref, queue: createQueue<string>(), running: new Set() };
+  agents.set(name, slot);
+  return slot;
 }
 
 /** The supervisor a new child joins: its pool, the one named, or the root. */
