@@ -58,46 +58,7 @@ export function createProviderGates(d: {
   const names = [...new Set(byAgent.values())];
   const gates = new Map<string, Gate>();
   const machine = providerMachine.provide({ delays: { closedDelay: ({ context }) => remaining(context.closedUntil, now) } });
-
-  /** The gate of one provider, its actor not yet started (a restored one in its saved state). */
-  function newGate(name: string, saved: ProviderState | undefined, at: number): Gate {
-    const limits = config.providers[name];
-    const ctx: ProviderContext = { name, gate: 'OPEN', ...(saved ?? {}) };
-    // A restored gate starts in its saved state: its context goes in through the snapshot.
-    const value = saved?.gate === 'CLOSED' ? { CLOSED: 'waiting' } : 'OPEN';
-    const snapshot = saved ? machine.resolveState({ value, context: ctx }) : undefined;
-    const actor = createActor(machine, { input: { name }, snapshot, inspect: d.inspect, clock });
-    actor.on('transition', (e) => {
-      d.publish(e.fact);
-      if (e.fact.to === 'OPEN') queueMicrotask(() => d.wake(gates.get(name)?.agents ?? []));
-    });
-    const g: Gate = { ref: actor, agents: [...byAgent].filter(([, p]) => p === name).map(([a]) => a), limits, inFlight: 0 };
-    if (limits?.requestsPerMinute !== undefined) g.requests = fullBucket(limits.requestsPerMinute, at);
-    if (limits?.tokensPerMinute !== undefined) g.tokens = fullBucket(limits.tokensPerMinute, at);
-    return g;
-  }
-
-  function mustGate(name: string): Gate {
-    const g = typeof name === 'string' ? gates.get(name) : undefined;
-    if (!g) throw new WardenError('not_found', `no provider named ${String(name)}`, { provider: name });
-    return g;
-  }
-
-  function wakeLater(name: string, g: Gate, ms: number) {
-    if (g.wake !== undefined) return;
-    g.wake = unref(
-      clock.setTimeout(() => {
-        g.wake = undefined;
-        d.wake(g.agents);
-      }, Math.max(1, ms)),
-    );
-  }
-
-  function bucketsAdmit(name: string, g: Gate): boolean {
-    const wait = bucketWait(g, now());
-    if (wait > 0) wakeLater(name, g, wait);
-    return wait === 0;
-  }
+  const kit: GateKit = { d, machine, byAgent, gates };
 
   return {
     names,
@@ -105,7 +66,7 @@ export function createProviderGates(d: {
       const at = now();
       for (const name of names) {
         const saved = restored[name];
-        const g = newGate(name, saved, at);
+        const g = newGate(kit, name, saved, at);
         gates.set(name, g);
         g.ref.start();
         // Restored timers are not armed: RESUME arms the remaining time (at once when it is past).
@@ -126,7 +87,9 @@ export function createProviderGates(d: {
       if (g.ref.getSnapshot().context.gate !== 'OPEN') return false;
       const max = g.limits?.concurrency;
       if (max !== undefined && g.inFlight >= max) return false;
-      return bucketsAdmit(name, g);
+      const wait = bucketWait(g, now());
+      if (wait > 0) wakeLater(g, wait, clock, d.wake);
+      return wait === 0;
     },
     started(name) {
       const g = gates.get(name);
@@ -156,21 +119,68 @@ export function createProviderGates(d: {
       if (g?.limits?.closeOnRetryAfter === false) return;
       g?.ref.send({ type: 'CLOSE', at, until, agent, error });
     },
-    open(name, who) {
-      const g = mustGate(name);
-      const snap = g.ref.getSnapshot();
-      if (!snap.can({ type: 'OPEN' })) {
-        throw new WardenError('invalid_transition', `the gate of provider ${name} is already OPEN`, { provider: name, gate: snap.context.gate });
-      }
-      g.ref.send({ type: 'OPEN', ...who });
-      return view(name, g);
-    },
+    open: (name, who) => openGate(name, mustGate(gates, name), who),
     views: () => [...gates].map(([name, g]) => view(name, g)),
     state(name) {
       const c = gates.get(name)?.ref.getSnapshot().context;
       return c ? stateOf(c) : undefined;
     },
   };
+}
+
+type Deps = Parameters<typeof createProviderGates>[0];
+
+/** What building a gate needs: made once by createProviderGates. */
+interface GateKit {
+  d: Deps;
+  machine: typeof providerMachine;
+  byAgent: ReadonlyMap<string, string>;
+  gates: ReadonlyMap<string, Gate>;
+}
+
+/** The gate of one provider, its actor not yet started (a restored one in its saved state). */
+function newGate({ d, machine, byAgent, gates }: GateKit, name: string, saved: ProviderState | undefined, at: number): Gate {
+  const limits = d.config.providers[name];
+  const ctx: ProviderContext = { name, gate: 'OPEN', ...(saved ?? {}) };
+  // A restored gate starts in its saved state: its context goes in through the snapshot.
+  const value = saved?.gate === 'CLOSED' ? { CLOSED: 'waiting' } : 'OPEN';
+  const snapshot = saved ? machine.resolveState({ value, context: ctx }) : undefined;
+  const actor = createActor(machine, { input: { name }, snapshot, inspect: d.inspect, clock: d.clock });
+  actor.on('transition', (e) => {
+    d.publish(e.fact);
+    if (e.fact.to === 'OPEN') queueMicrotask(() => d.wake(gates.get(name)?.agents ?? []));
+  });
+  const g: Gate = { ref: actor, agents: [...byAgent].filter(([, p]) => p === name).map(([a]) => a), limits, inFlight: 0 };
+  if (limits?.requestsPerMinute !== undefined) g.requests = fullBucket(limits.requestsPerMinute, at);
+  if (limits?.tokensPerMinute !== undefined) g.tokens = fullBucket(limits.tokensPerMinute, at);
+  return g;
+}
+
+function mustGate(gates: ReadonlyMap<string, Gate>, name: string): Gate {
+  const g = typeof name === 'string' ? gates.get(name) : undefined;
+  if (!g) throw new WardenError('not_found', `no provider named ${String(name)}`, { provider: name });
+  return g;
+}
+
+/** An operator opens a CLOSED gate; an OPEN one is an invalid transition. */
+function openGate(name: string, g: Gate, who: Actor): ProviderView {
+  const snap = g.ref.getSnapshot();
+  if (!snap.can({ type: 'OPEN' })) {
+    throw new WardenError('invalid_transition', `the gate of provider ${name} is already OPEN`, { provider: name, gate: snap.context.gate });
+  }
+  g.ref.send({ type: 'OPEN', ...who });
+  return view(name, g);
+}
+
+/** Arms one wake for the provider's agents when its buckets admit again (one at a time per gate). */
+function wakeLater(g: Gate, ms: number, clock: Clock, wake: (agents: readonly string[]) => void) {
+  if (g.wake !== undefined) return;
+  g.wake = unref(
+    clock.setTimeout(() => {
+      g.wake = undefined;
+      wake(g.agents);
+    }, Math.max(1, ms)),
+  );
 }
 
 function view(name: string, g: Gate): ProviderView {

@@ -149,6 +149,15 @@ function loadIndex(file: string, capacity: number): CatalogFile {
   }
 }
 
+/** The sealed files a previous run left, oldest first, each with its index (rebuilt when missing). */
+function loadSealed(dir: string, capacity: number): CatalogFile[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => SEALED.test(f))
+    .sort()
+    .map((f) => loadIndex(path.join(dir, f), capacity));
+}
+
 export function openArchiveCatalog(
   dir: string,
   opts: {
@@ -160,11 +169,7 @@ export function openArchiveCatalog(
 ): ArchiveCatalog {
   const fileTasks = opts.fileTasks ?? FILE_TASKS;
   const spanMs = opts.fileSpanMs ?? Infinity;
-  const sealed: CatalogFile[] = fs
-    .readdirSync(dir)
-    .filter((f) => SEALED.test(f))
-    .sort()
-    .map((f) => loadIndex(path.join(dir, f), fileTasks));
+  const sealed = loadSealed(dir, fileTasks);
   let live = emptyFile(path.join(dir, LIVE), fileTasks);
   let buffer: string[] = [];
   let scheduled = false;
@@ -228,43 +233,15 @@ export function openArchiveCatalog(
     flush,
     find(id) {
       flush();
-      const needle = `"id":${JSON.stringify(id)}`;
-      for (const f of all()) {
-        if (!probe(f.bloom, id, false)) continue;
-        const hit = readLines(f.file, needle).find((a) => a.t.ctx.id === id);
-        if (hit) return hit.t;
-      }
-      return undefined;
+      return findIn(all(), id);
     },
-    page({ from, order, limit, keep }) {
+    page(p) {
       flush();
-      const asc = order === 'asc';
-      const reaches = (f: CatalogFile) => f.count > 0 && (from === undefined || (asc ? f.maxQ >= from : f.minQ <= from));
-      const files = all()
-        .filter(reaches)
-        .sort((a, b) => (asc ? a.minQ - b.minQ : b.maxQ - a.maxQ));
-      const before = (x: number, y: number) => (asc ? x < y : x > y);
-      let found: ArchivedTask[] = [];
-      for (const f of files) {
-        // Files overlap little (tasks leave about in creation order): stop once a file starts past the page.
-        const last = found[limit - 1];
-        if (last && before(last.q, asc ? f.minQ : f.maxQ)) break;
-        for (const a of readLines(f.file)) {
-          if (from !== undefined && before(a.q, from)) continue;
-          if (keep(a.t)) found.push(a);
-        }
-        found.sort((x, y) => (asc ? x.q - y.q : y.q - x.q));
-        found = found.slice(0, limit);
-      }
-      return found;
+      return readPage(all(), p);
     },
     prune(cutoff) {
       flush();
-      for (const f of sealed.filter((s) => s.newestAt < cutoff)) {
-        fs.rmSync(f.file, { force: true });
-        fs.rmSync(indexFile(f.file), { force: true });
-        sealed.splice(sealed.indexOf(f), 1);
-      }
+      pruneSealed(sealed, cutoff);
       if (live.count > 0 && live.newestAt < cutoff) {
         closeLive();
         fs.rmSync(live.file, { force: true });
@@ -276,4 +253,45 @@ export function openArchiveCatalog(
       closeLive();
     },
   };
+}
+
+/** The task `id` from the first file whose filter holds it; only lines naming the id are parsed. */
+function findIn(files: CatalogFile[], id: string): PersistedTask | undefined {
+  const needle = `"id":${JSON.stringify(id)}`;
+  for (const f of files) {
+    if (!probe(f.bloom, id, false)) continue;
+    const hit = readLines(f.file, needle).find((a) => a.t.ctx.id === id);
+    if (hit) return hit.t;
+  }
+  return undefined;
+}
+
+/** One page in key order, read from the files whose seq range reaches it. */
+function readPage(all: CatalogFile[], { from, order, limit, keep }: CatalogPage): ArchivedTask[] {
+  const asc = order === 'asc';
+  const reaches = (f: CatalogFile) => f.count > 0 && (from === undefined || (asc ? f.maxQ >= from : f.minQ <= from));
+  const files = all.filter(reaches).sort((a, b) => (asc ? a.minQ - b.minQ : b.maxQ - a.maxQ));
+  const before = (x: number, y: number) => (asc ? x < y : x > y);
+  let found: ArchivedTask[] = [];
+  for (const f of files) {
+    // Files overlap little (tasks leave about in creation order): stop once a file starts past the page.
+    const last = found[limit - 1];
+    if (last && before(last.q, asc ? f.minQ : f.maxQ)) break;
+    for (const a of readLines(f.file)) {
+      if (from !== undefined && before(a.q, from)) continue;
+      if (keep(a.t)) found.push(a);
+    }
+    found.sort((x, y) => (asc ? x.q - y.q : y.q - x.q));
+    found = found.slice(0, limit);
+  }
+  return found;
+}
+
+/** Deletes the sealed files (and their indexes) whose newest task finished before `cutoff`. */
+function pruneSealed(sealed: CatalogFile[], cutoff: number) {
+  for (const f of sealed.filter((s) => s.newestAt < cutoff)) {
+    fs.rmSync(f.file, { force: true });
+    fs.rmSync(indexFile(f.file), { force: true });
+    sealed.splice(sealed.indexOf(f), 1);
+  }
 }

@@ -32,33 +32,32 @@ interface Waiter {
   reject: (err: unknown) => void;
 }
 
+/** The live file's descriptor and its group-commit count: what a flush, a sync and a waiter share. */
+interface Batches {
+  fd: number;
+  batch: number; // batches handed to the OS
+  synced: number; // batches known to be on disk
+  syncing: boolean;
+  syncAgain: boolean;
+  waiters: Waiter[];
+}
+
 export function openJournal(dir: string, opts: { durability: Durability; n: number; onError: (err: unknown) => void }): JournalWriter {
   const file = path.join(dir, LIVE_JOURNAL);
-  let fd = fs.openSync(file, 'a');
+  const fsync = opts.durability === 'fsync';
+  const b: Batches = { fd: fs.openSync(file, 'a'), batch: 0, synced: 0, syncing: false, syncAgain: false, waiters: [] };
   let n = opts.n;
   // A live journal that holds no line yet (fresh, or just rotated) has nothing to rotate.
-  let rotatedAt = fs.fstatSync(fd).size === 0 ? n : -1;
+  let rotatedAt = fs.fstatSync(b.fd).size === 0 ? n : -1;
   let buffer: string[] = [];
   let scheduled = false;
-  let batch = 0; // batches handed to the OS
-  let synced = 0; // batches known to be on disk
-  let syncing = false;
-  let syncAgain = false;
   let failure: unknown;
-  let waiters: Waiter[] = [];
-
-  function settle() {
-    const done = opts.durability === 'fsync' ? synced : batch;
-    if (failure !== undefined) {
-      for (const w of waiters) w.reject(failure);
-      waiters = [];
-      return;
-    }
-    if (waiters.length === 0 || waiters[0]!.batch > done) return;
-    const ready = waiters.filter((w) => w.batch <= done);
-    waiters = waiters.filter((w) => w.batch > done);
-    for (const w of ready) w.resolve();
-  }
+  // Created once: the sync callback reaches the writer's failure through these.
+  const settleNow = () => settle(b, fsync, failure);
+  const syncFailed = (err: Error) => {
+    failure = new WardenError('not_running', `cannot sync the journal ${file}: ${err.message}`, { file });
+    opts.onError(failure);
+  };
 
   function flushSync() {
     scheduled = false;
@@ -66,38 +65,16 @@ export function openJournal(dir: string, opts: { durability: Durability; n: numb
     const data = buffer.join('');
     buffer = [];
     try {
-      writeAll(fd, data);
+      writeAll(b.fd, data);
     } catch (err) {
       failure = new WardenError('not_running', `cannot write the journal ${file}: ${(err as Error).message}`, { file });
       opts.onError(failure);
-      settle();
+      settleNow();
       return;
     }
-    batch++;
-    if (opts.durability === 'fsync') requestSync();
-    settle();
-  }
-
-  // One fdatasync covers every batch written before it; requests made meanwhile share the next one.
-  function requestSync() {
-    if (syncing) {
-      syncAgain = true;
-      return;
-    }
-    syncing = true;
-    const target = batch;
-    fs.fdatasync(fd, (err) => {
-      syncing = false;
-      if (err) {
-        failure = new WardenError('not_running', `cannot sync the journal ${file}: ${err.message}`, { file });
-        opts.onError(failure);
-      } else synced = Math.max(synced, target);
-      settle();
-      if (syncAgain) {
-        syncAgain = false;
-        requestSync();
-      }
-    });
+    b.batch++;
+    if (fsync) requestSync(b, syncFailed, settleNow);
+    settleNow();
   }
 
   return {
@@ -114,34 +91,73 @@ export function openJournal(dir: string, opts: { durability: Durability; n: numb
     },
     durable() {
       if (failure !== undefined) return Promise.reject(failure);
-      const target = buffer.length > 0 ? batch + 1 : batch;
-      const done = opts.durability === 'fsync' ? synced : batch;
+      const target = buffer.length > 0 ? b.batch + 1 : b.batch;
+      const done = fsync ? b.synced : b.batch;
       if (target <= done) return Promise.resolve();
-      return new Promise((resolve, reject) => waiters.push({ batch: target, resolve, reject }));
+      return new Promise((resolve, reject) => b.waiters.push({ batch: target, resolve, reject }));
     },
     flushSync,
     rotate() {
       flushSync();
       // Nothing since the last rotation: renaming the empty live file would clobber that segment.
       if (n === rotatedAt) return;
-      if (opts.durability === 'fsync') fs.fdatasyncSync(fd);
-      fs.closeSync(fd);
-      fs.renameSync(file, path.join(dir, segmentName(n)));
-      fd = fs.openSync(file, 'a');
+      b.fd = rotateLive(dir, file, b.fd, n, fsync);
       rotatedAt = n;
     },
     async close() {
       flushSync();
-      while (syncing) await new Promise((r) => setImmediate(r));
-      if (opts.durability === 'fsync' && failure === undefined) fs.fdatasyncSync(fd);
-      synced = batch;
-      settle();
-      fs.closeSync(fd);
+      while (b.syncing) await new Promise((r) => setImmediate(r));
+      if (fsync && failure === undefined) fs.fdatasyncSync(b.fd);
+      b.synced = b.batch;
+      settleNow();
+      fs.closeSync(b.fd);
     },
     get n() {
       return n;
     },
   };
+}
+
+/** Resolves the waiters whose batch is done (synced under 'fsync', written otherwise); a failure rejects them all. */
+function settle(b: Batches, fsync: boolean, failure: unknown) {
+  const done = fsync ? b.synced : b.batch;
+  if (failure !== undefined) {
+    for (const w of b.waiters) w.reject(failure);
+    b.waiters = [];
+    return;
+  }
+  if (b.waiters.length === 0 || b.waiters[0]!.batch > done) return;
+  const ready = b.waiters.filter((w) => w.batch <= done);
+  b.waiters = b.waiters.filter((w) => w.batch > done);
+  for (const w of ready) w.resolve();
+}
+
+// One fdatasync covers every batch written before it; requests made meanwhile share the next one.
+function requestSync(b: Batches, failed: (err: Error) => void, settled: () => void) {
+  if (b.syncing) {
+    b.syncAgain = true;
+    return;
+  }
+  b.syncing = true;
+  const target = b.batch;
+  fs.fdatasync(b.fd, (err) => {
+    b.syncing = false;
+    if (err) failed(err);
+    else b.synced = Math.max(b.synced, target);
+    settled();
+    if (b.syncAgain) {
+      b.syncAgain = false;
+      requestSync(b, failed, settled);
+    }
+  });
+}
+
+/** Closes the live journal as the segment ending at line `n` and opens a new one; returns its descriptor. */
+function rotateLive(dir: string, file: string, fd: number, n: number, fsync: boolean): number {
+  if (fsync) fs.fdatasyncSync(fd);
+  fs.closeSync(fd);
+  fs.renameSync(file, path.join(dir, segmentName(n)));
+  return fs.openSync(file, 'a');
 }
 
 function writeAll(fd: number, data: string) {
