@@ -8,7 +8,7 @@ import type { Clock, TransitionRecord, Warden } from '../index.ts';
 import type { ClockView } from './clock-view.ts';
 import { between, stream, type Random } from './random.ts';
 import { FAULT_KINDS, mergeBehaviour, windowActive, type CallBehaviour, type FaultKind, type Scenario } from './scenario.ts';
-import { targetAgents, type Topology } from './topology.ts';
+import { targetAgents, type AgentFacts, type Topology } from './topology.ts';
 
 export interface Spent {
   costUsd: number;
@@ -66,6 +66,14 @@ function thrown(kind: Exclude<FaultKind, 'hang'>, agent: string, retryAfterMs: n
   }
 }
 
+/** One call's fate, drawn before the call starts; `usage` is what a success reports. */
+interface CallPlan {
+  fault: FaultKind | undefined;
+  latencyMs: number;
+  retryAfterMs: number;
+  usage: { turns: number; tokens: number; costUsd: number };
+}
+
 export function createFaultModel(opts: { scenario: Scenario; topology: Topology; seed: number; startAt: number }): FaultModel {
   const { scenario, topology, seed, startAt } = opts;
   const spent: Spent = { costUsd: 0, tokens: 0 };
@@ -77,18 +85,7 @@ export function createFaultModel(opts: { scenario: Scenario; topology: Topology;
   };
   const facts = new Map(topology.agents.map((a) => [a.name, a]));
   const windows = scenario.windows.map((w) => ({ w, agents: new Set(targetAgents(topology, w.target) ?? []) }));
-
-  /** The run-long behaviour of each agent: the base, then its provider's entry, then its own. */
-  const steady = new Map(
-    topology.agents.map((a) => {
-      let b = scenario.calls;
-      for (const key of ['*', a.provider, a.name]) {
-        const over = scenario.agents[key];
-        if (over) b = mergeBehaviour(b, over);
-      }
-      return [a.name, b];
-    }),
-  );
+  const steady = steadyBehaviours(scenario, topology);
 
   function behaviourAt(agent: string, now: number): CallBehaviour {
     let b = steady.get(agent) ?? scenario.calls;
@@ -97,7 +94,7 @@ export function createFaultModel(opts: { scenario: Scenario; topology: Topology;
   }
 
   /** One call's fate: its fault (undefined = success), how long it takes, its Retry-After. */
-  function plan(agent: string, now: number) {
+  function plan(agent: string, now: number): CallPlan {
     const random = streamOf(`call:${agent}`);
     const b = behaviourAt(agent, now);
     const fault = draw(random, b.errors);
@@ -132,37 +129,60 @@ export function createFaultModel(opts: { scenario: Scenario; topology: Topology;
     return { exited };
   };
 
-  function driveExternal(warden: Warden, clock: Clock): () => void {
-    const external = new Set(topology.agents.filter((a) => a.kind === 'external').map((a) => a.name));
-    if (external.size === 0) return () => {};
-    const quiet = (p: Promise<unknown>) => void p.catch(() => {});
-    const current = (id: string, attempt: number) => {
-      const t = warden.get(id);
-      return t?.status === 'IN_PROGRESS' && t.attempts === attempt;
-    };
-    return warden.on('transition', (r: TransitionRecord) => {
-      if (r.kind !== 'task' || r.to !== 'IN_PROGRESS' || !r.agent || !external.has(r.agent) || r.attempt === undefined) return;
-      const { id, attempt, agent } = { id: r.id, attempt: r.attempt, agent: r.agent };
-      const p = plan(agent, clock.now());
-      const beat = facts.get(agent)?.heartbeatTimeoutMs;
-      // A lost attempt (hang) sends nothing more: the heartbeat timeout, if any, fails it.
-      if (beat !== undefined && p.fault !== 'hang') {
-        const tick = () => {
-          if (!current(id, attempt)) return;
-          quiet(warden.heartbeat(id));
-          clock.setTimeout(tick, beat / 2);
-        };
-        clock.setTimeout(tick, beat / 2);
-      }
-      const fault = p.fault;
-      if (fault === 'hang') return;
-      clock.setTimeout(() => {
-        if (!current(id, attempt)) return;
-        if (fault) quiet(warden.reportFailure(id, thrown(fault, agent, p.retryAfterMs)));
-        else quiet(warden.reportSuccess(id, { agent, attempt, simulated: true }));
-      }, p.latencyMs);
-    });
-  }
+  return { behaviourAt, run, start, driveExternal: (warden, clock) => playExternal({ topology, facts, plan }, warden, clock), spent };
+}
 
-  return { behaviourAt, run, start, driveExternal, spent };
+/** The run-long behaviour of each agent: the base, then its provider's entry, then its own. */
+function steadyBehaviours(scenario: Scenario, topology: Topology): Map<string, CallBehaviour> {
+  return new Map(
+    topology.agents.map((a) => {
+      let b = scenario.calls;
+      for (const key of ['*', a.provider, a.name]) {
+        const over = scenario.agents[key];
+        if (over) b = mergeBehaviour(b, over);
+      }
+      return [a.name, b];
+    }),
+  );
+}
+
+/** What playing the external executors needs from one createFaultModel. */
+interface ExternalKit {
+  topology: Topology;
+  facts: ReadonlyMap<string, AgentFacts>;
+  /** draws one call's fate from the agent's call stream */
+  plan: (agent: string, now: number) => CallPlan;
+}
+
+/** FaultModel.driveExternal: on each attempt dispatched to an external agent, heartbeats and reports its planned outcome. */
+function playExternal({ topology, facts, plan }: ExternalKit, warden: Warden, clock: Clock): () => void {
+  const external = new Set(topology.agents.filter((a) => a.kind === 'external').map((a) => a.name));
+  if (external.size === 0) return () => {};
+  const quiet = (p: Promise<unknown>) => void p.catch(() => {});
+  const current = (id: string, attempt: number) => {
+    const t = warden.get(id);
+    return t?.status === 'IN_PROGRESS' && t.attempts === attempt;
+  };
+  return warden.on('transition', (r: TransitionRecord) => {
+    if (r.kind !== 'task' || r.to !== 'IN_PROGRESS' || !r.agent || !external.has(r.agent) || r.attempt === undefined) return;
+    const { id, attempt, agent } = { id: r.id, attempt: r.attempt, agent: r.agent };
+    const p = plan(agent, clock.now());
+    const beat = facts.get(agent)?.heartbeatTimeoutMs;
+    // A lost attempt (hang) sends nothing more: the heartbeat timeout, if any, fails it.
+    if (beat !== undefined && p.fault !== 'hang') {
+      const tick = () => {
+        if (!current(id, attempt)) return;
+        quiet(warden.heartbeat(id));
+        clock.setTimeout(tick, beat / 2);
+      };
+      clock.setTimeout(tick, beat / 2);
+    }
+    const fault = p.fault;
+    if (fault === 'hang') return;
+    clock.setTimeout(() => {
+      if (!current(id, attempt)) return;
+      if (fault) quiet(warden.reportFailure(id, thrown(fault, agent, p.retryAfterMs)));
+      else quiet(warden.reportSuccess(id, { agent, attempt, simulated: true }));
+    }, p.latencyMs);
+  });
 }

@@ -98,104 +98,139 @@ export function createTally(opts: {
 }): Tally {
   const { startAt } = opts;
   const sampleMs = Math.max(1_000, Math.ceil(opts.durationMs / 120 / 1_000) * 1_000);
-  const tasks = new Map<string, { createdAt: number; status: TaskStatus; errorKind?: string }>();
-  const counts: Record<StatusGroup, number> = { waiting: 0, running: 0, SUCCEEDED: 0, ESCALATED: 0, CANCELLED: 0 };
-  const byStatus: Series['byStatus'] = [];
-  const callsPerMinute: Record<string, number[]> = {};
-  const providers: Record<string, ProviderTally> = {};
-  const faultTasks = new Map<string, Set<string>>();
-  const toSuccess: number[] = [];
-  let attempts = 0;
-  let breakerOpenings = 0;
-  let gateClosings = 0;
-  let restarts = 0;
-  let supervisorEscalations = 0;
-  let processRestarts = 0;
-
-  const providerTally = (p: string) => (providers[p] ??= { calls: 0, failedCalls: 0 });
-  for (const p of opts.providers) providerTally(p);
+  const t = newTotals(opts.providers);
 
   /** Closes every sample period that ended before `at`. */
   function sampleUntil(at: number) {
-    while (startAt + (byStatus.length + 1) * sampleMs <= at) byStatus.push({ ...counts });
-  }
-
-  function onCall(r: TransitionRecord, agent: string) {
-    attempts++;
-    const provider = opts.providerOf(agent);
-    providerTally(provider).calls++;
-    const minute = Math.floor((r.at - startAt) / 60_000);
-    const perMinute = (callsPerMinute[provider] ??= []);
-    while (perMinute.length <= minute) perMinute.push(0);
-    perMinute[minute] = (perMinute[minute] ?? 0) + 1;
-    if (opts.inFault(agent, r.at)) {
-      const seen = faultTasks.get(provider) ?? new Set<string>();
-      faultTasks.set(provider, seen);
-      seen.add(r.id);
-      const t = providerTally(provider);
-      t.duringFaults = { calls: (t.duringFaults?.calls ?? 0) + 1, tasks: seen.size, callsPerTask: 0 };
-    }
-  }
-
-  function onTask(r: TransitionRecord) {
-    let t = tasks.get(r.id);
-    if (!t) {
-      t = { createdAt: r.at, status: r.to as TaskStatus };
-      tasks.set(r.id, t);
-    } else {
-      counts[groupOf(t.status)]--;
-      t.status = r.to as TaskStatus;
-    }
-    counts[groupOf(t.status)]++;
-    if (r.to === 'ESCALATED') t.errorKind = r.error?.kind ?? 'unknown';
-    if (r.to === 'IN_PROGRESS' && r.agent) onCall(r, r.agent);
-    if (r.to === 'FAILED' && r.from === 'IN_PROGRESS' && r.agent) providerTally(opts.providerOf(r.agent)).failedCalls++;
-    if (r.to === 'SUCCEEDED') toSuccess.push(r.at - t.createdAt);
+    while (startAt + (t.byStatus.length + 1) * sampleMs <= at) t.byStatus.push({ ...t.counts });
   }
 
   return {
     onRecord(r) {
       sampleUntil(r.at);
-      if (r.kind === 'task') onTask(r);
-      else if (r.kind === 'agent' && r.to === 'OPEN') breakerOpenings++;
-      else if (r.kind === 'agent' && r.to === 'RESTARTING') restarts++;
-      else if (r.kind === 'supervisor' && r.to === 'ESCALATED') supervisorEscalations++;
+      if (r.kind === 'task') onTask(t, opts, r);
+      else if (r.kind === 'agent' && r.to === 'OPEN') t.breakerOpenings++;
+      else if (r.kind === 'agent' && r.to === 'RESTARTING') t.restarts++;
+      else if (r.kind === 'supervisor' && r.to === 'ESCALATED') t.supervisorEscalations++;
       // A kind the runtime has only once provider gates exist; read as a string so this compiles either way.
-      else if ((r.kind as string) === 'provider' && r.to === 'CLOSED') gateClosings++;
+      else if ((r.kind as string) === 'provider' && r.to === 'CLOSED') t.gateClosings++;
     },
 
     processRestarted() {
-      processRestarts++;
+      t.processRestarts++;
     },
 
     finish(endAt, spent) {
       sampleUntil(endAt);
-      for (const p of opts.faulted) {
-        const t = providerTally(p);
-        t.duringFaults ??= { calls: 0, tasks: 0, callsPerTask: 0 };
-        t.duringFaults.callsPerTask = t.duringFaults.tasks === 0 ? 0 : round(t.duringFaults.calls / t.duringFaults.tasks, 3);
-      }
-      const sorted = [...toSuccess].sort((a, b) => a - b);
-      const escalatedBy: Record<string, number> = {};
-      for (const t of tasks.values()) if (t.status === 'ESCALATED') escalatedBy[t.errorKind ?? 'unknown'] = (escalatedBy[t.errorKind ?? 'unknown'] ?? 0) + 1;
-      const submitted = tasks.size;
-      const report: Report = {
-        scenario: opts.scenario,
-        config: opts.config,
-        seed: opts.seed,
-        durationMs: endAt - startAt,
-        tasks: { submitted, succeeded: counts.SUCCEEDED, escalated: counts.ESCALATED, cancelled: counts.CANCELLED, unfinished: counts.waiting + counts.running, escalatedBy: sortedKeys(escalatedBy) },
-        attemptsPerTask: submitted === 0 ? 0 : round(attempts / submitted, 3),
-        timeToSuccessMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) },
-        providers: sortedKeys(providers),
-        breakerOpenings,
-        gateClosings,
-        restarts,
-        supervisorEscalations,
-        processRestarts,
-        budgetSpent: { costUsd: round(spent.costUsd, 6), tokens: spent.tokens },
-      };
-      return { report, series: { startAt, sampleMs, byStatus, callsPerMinute, faults: opts.faults } };
+      const report = reportOf(t, opts, endAt, spent);
+      return { report, series: { startAt, sampleMs, byStatus: t.byStatus, callsPerMinute: t.callsPerMinute, faults: opts.faults } };
     },
+  };
+}
+
+type TallyOptions = Parameters<typeof createTally>[0];
+
+/** What the records of a run add up to so far: one plain record, owned by one createTally. */
+interface Totals {
+  tasks: Map<string, { createdAt: number; status: TaskStatus; errorKind?: string }>;
+  counts: Record<StatusGroup, number>;
+  byStatus: Series['byStatus'];
+  callsPerMinute: Record<string, number[]>;
+  providers: Record<string, ProviderTally>;
+  /** per provider, the tasks that made a call while a fault window hit it */
+  faultTasks: Map<string, Set<string>>;
+  toSuccess: number[];
+  attempts: number;
+  breakerOpenings: number;
+  gateClosings: number;
+  restarts: number;
+  supervisorEscalations: number;
+  processRestarts: number;
+}
+
+function newTotals(providers: readonly string[]): Totals {
+  const t: Totals = {
+    tasks: new Map(),
+    counts: { waiting: 0, running: 0, SUCCEEDED: 0, ESCALATED: 0, CANCELLED: 0 },
+    byStatus: [],
+    callsPerMinute: {},
+    providers: {},
+    faultTasks: new Map(),
+    toSuccess: [],
+    attempts: 0,
+    breakerOpenings: 0,
+    gateClosings: 0,
+    restarts: 0,
+    supervisorEscalations: 0,
+    processRestarts: 0,
+  };
+  for (const p of providers) providerTally(t, p);
+  return t;
+}
+
+function providerTally(t: Totals, p: string): ProviderTally {
+  return (t.providers[p] ??= { calls: 0, failedCalls: 0 });
+}
+
+function onTask(t: Totals, opts: TallyOptions, r: TransitionRecord) {
+  let task = t.tasks.get(r.id);
+  if (!task) {
+    task = { createdAt: r.at, status: r.to as TaskStatus };
+    t.tasks.set(r.id, task);
+  } else {
+    t.counts[groupOf(task.status)]--;
+    task.status = r.to as TaskStatus;
+  }
+  t.counts[groupOf(task.status)]++;
+  if (r.to === 'ESCALATED') task.errorKind = r.error?.kind ?? 'unknown';
+  if (r.to === 'IN_PROGRESS' && r.agent) onCall(t, opts, r, r.agent);
+  if (r.to === 'FAILED' && r.from === 'IN_PROGRESS' && r.agent) providerTally(t, opts.providerOf(r.agent)).failedCalls++;
+  if (r.to === 'SUCCEEDED') t.toSuccess.push(r.at - task.createdAt);
+}
+
+function onCall(t: Totals, opts: TallyOptions, r: TransitionRecord, agent: string) {
+  t.attempts++;
+  const provider = opts.providerOf(agent);
+  providerTally(t, provider).calls++;
+  const minute = Math.floor((r.at - opts.startAt) / 60_000);
+  const perMinute = (t.callsPerMinute[provider] ??= []);
+  while (perMinute.length <= minute) perMinute.push(0);
+  perMinute[minute] = (perMinute[minute] ?? 0) + 1;
+  if (opts.inFault(agent, r.at)) {
+    const seen = t.faultTasks.get(provider) ?? new Set<string>();
+    t.faultTasks.set(provider, seen);
+    seen.add(r.id);
+    const p = providerTally(t, provider);
+    p.duringFaults = { calls: (p.duringFaults?.calls ?? 0) + 1, tasks: seen.size, callsPerTask: 0 };
+  }
+}
+
+/** The report at `endAt`; it also settles callsPerTask on the providers' tallies. */
+function reportOf(t: Totals, opts: TallyOptions, endAt: number, spent: Spent): Report {
+  for (const p of opts.faulted) {
+    const pt = providerTally(t, p);
+    pt.duringFaults ??= { calls: 0, tasks: 0, callsPerTask: 0 };
+    pt.duringFaults.callsPerTask = pt.duringFaults.tasks === 0 ? 0 : round(pt.duringFaults.calls / pt.duringFaults.tasks, 3);
+  }
+  const sorted = [...t.toSuccess].sort((a, b) => a - b);
+  const escalatedBy: Record<string, number> = {};
+  for (const task of t.tasks.values()) if (task.status === 'ESCALATED') escalatedBy[task.errorKind ?? 'unknown'] = (escalatedBy[task.errorKind ?? 'unknown'] ?? 0) + 1;
+  const { counts } = t;
+  const submitted = t.tasks.size;
+  return {
+    scenario: opts.scenario,
+    config: opts.config,
+    seed: opts.seed,
+    durationMs: endAt - opts.startAt,
+    tasks: { submitted, succeeded: counts.SUCCEEDED, escalated: counts.ESCALATED, cancelled: counts.CANCELLED, unfinished: counts.waiting + counts.running, escalatedBy: sortedKeys(escalatedBy) },
+    attemptsPerTask: submitted === 0 ? 0 : round(t.attempts / submitted, 3),
+    timeToSuccessMs: { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) },
+    providers: sortedKeys(t.providers),
+    breakerOpenings: t.breakerOpenings,
+    gateClosings: t.gateClosings,
+    restarts: t.restarts,
+    supervisorEscalations: t.supervisorEscalations,
+    processRestarts: t.processRestarts,
+    budgetSpent: { costUsd: round(spent.costUsd, 6), tokens: spent.tokens },
   };
 }
