@@ -9,7 +9,7 @@ import type { Restored, SnapshotBuilder, Store, StoreEntry } from './contract.ts
 import { checkConnects, createPool, quoteSchema, unavailable, type PostgresOptions } from './postgres-connect.ts';
 import { migrate } from './postgres-migrations.ts';
 import { loadState } from './postgres-restore.ts';
-import { createWriter, type Writer } from './postgres-writer.ts';
+import { createWriter, type Writer, type WriterOptions } from './postgres-writer.ts';
 import type { JournalLine, PersistedState } from './state.ts';
 
 export interface PostgresStoreOptions extends PostgresOptions {
@@ -54,11 +54,6 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
   let restoredGid = 0;
   let closing: Promise<void> | undefined;
 
-  function must(): Writer {
-    if (!writer) throw new Error(`the PostgreSQL store (schema ${schemaName}) is not open: call open() first`);
-    return writer;
-  }
-
   const store: PostgresStore = {
     get pool() {
       if (!pool) throw new Error('the PostgreSQL store is not open');
@@ -84,10 +79,7 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
       const p = createPool(o);
       let state: PersistedState;
       try {
-        await checkConnects(p, o.connectionString);
-        migrated = await migrate(p, schemaName, schema).catch((err: unknown) => {
-          throw unavailable(o.connectionString, err);
-        });
+        migrated = await connectAndMigrate(p, o.connectionString, schemaName, schema);
         const loaded = await loadState(p, schema, o.node, o.maxAlerts, o.maxFinished);
         state = loaded.state;
         restoredGid = loaded.gid;
@@ -97,73 +89,105 @@ export function createPostgresStore(o: PostgresStoreOptions): PostgresStore {
         await p.end().catch(() => {});
         throw err;
       }
-      writer = createWriter({
-        pool,
-        schema,
-            channel,
-        node: o.node,
-        clock: o.clock,
-        holds: o.holds ?? (() => false),
-        leaseMs: o.leaseMs ?? 15_000,
-        onFenced: o.onFenced ?? (() => {}),
-        onError: o.onError,
-        onHealthy: o.onHealthy ?? (() => {}),
-      });
+      writer = createWriter(writerOptions(o, pool, schema, channel));
       return { state, warnings: [] };
     },
 
     append(entry: StoreEntry) {
-      const w = must();
+      const w = must(writer, schemaName);
       w.push({ ...entry, n: ++n } as JournalLine);
     },
-    durable: () =>
-      must()
-        .durable()
-        .catch((err: unknown) => {
-          throw isStoreError(err) ? err : unavailable(o.connectionString, err);
-        }),
-    flush: () => must().flush(),
+    durable: () => durable(must(writer, schemaName), o.connectionString),
+    flush: () => must(writer, schemaName).flush(),
 
     async snapshot(build: SnapshotBuilder) {
-      const w = must();
+      const w = must(writer, schemaName);
       w.flush();
       const { tasks: _none, ...state } = build(n, { tasks: false });
       await w.settled();
       // A snapshot must not claim lines the database has not taken.
       if (!w.healthy) throw unavailable(o.connectionString, new Error('journal lines are waiting to be written'));
-      await store.pool.query(
-        `INSERT INTO ${schema}.node_state (node, n, state) VALUES ($1, $2, $3)
-         ON CONFLICT (node) DO UPDATE SET n = excluded.n, state = excluded.state, saved_at = now()`,
-        [o.node, state.n, JSON.stringify({ ...state, tasks: {} })],
-      );
+      await saveNodeState(store.pool, schema, o.node, state);
     },
 
     async history(taskId: string): Promise<TransitionRecord[]> {
-      const w = must();
+      const w = must(writer, schemaName);
       w.flush();
       await w.settled();
-      const { rows } = await store.pool.query<{ r: TransitionRecord }>(
-        `SELECT line->'r' AS r FROM ${schema}.transitions WHERE task_id = $1 AND line ? 'r' ORDER BY gid`,
-        [taskId],
-      );
-      return rows.map((row) => row.r);
+      return readHistory(store.pool, schema, taskId);
     },
 
     close() {
-      closing ??= (async () => {
-        if (!pool) return;
-        try {
-          await writer?.close();
-        } finally {
-          await pool.end().catch(() => {});
-        }
-      })();
+      closing ??= shutDown(pool, writer);
       return closing;
     },
   };
   return store;
 }
 
+/** The writer of an open store. */
+function must(writer: Writer | undefined, schemaName: string): Writer {
+  if (!writer) throw new Error(`the PostgreSQL store (schema ${schemaName}) is not open: call open() first`);
+  return writer;
+}
+
+/** The migrations this call applied; a database that refuses them reads as unavailable. */
+async function connectAndMigrate(p: pg.Pool, connectionString: string, schemaName: string, schema: string): Promise<number[]> {
+  await checkConnects(p, connectionString);
+  return migrate(p, schemaName, schema).catch((err: unknown) => {
+    throw unavailable(connectionString, err);
+  });
+}
+
+function writerOptions(o: PostgresStoreOptions, pool: pg.Pool, schema: string, channel: string): WriterOptions {
+  return {
+    pool,
+    schema,
+    channel,
+    node: o.node,
+    clock: o.clock,
+    holds: o.holds ?? (() => false),
+    leaseMs: o.leaseMs ?? 15_000,
+    onFenced: o.onFenced ?? (() => {}),
+    onError: o.onError,
+    onHealthy: o.onHealthy ?? (() => {}),
+  };
+}
+
+/** A failure that is not already one of the store's own reads as the database being unavailable. */
+function durable(w: Writer, connectionString: string): Promise<void> {
+  return w.durable().catch((err: unknown) => {
+    throw isStoreError(err) ? err : unavailable(connectionString, err);
+  });
+}
+
 function isStoreError(err: unknown): boolean {
   return err instanceof WardenError;
+}
+
+/** This process's own snapshot (agents, supervisors, alerts); task rows are the tasks' state, so none are kept here. */
+async function saveNodeState(pool: pg.Pool, schema: string, node: string, state: Omit<PersistedState, 'tasks'>): Promise<void> {
+  await pool.query(
+    `INSERT INTO ${schema}.node_state (node, n, state) VALUES ($1, $2, $3)
+     ON CONFLICT (node) DO UPDATE SET n = excluded.n, state = excluded.state, saved_at = now()`,
+    [node, state.n, JSON.stringify({ ...state, tasks: {} })],
+  );
+}
+
+async function readHistory(pool: pg.Pool, schema: string, taskId: string): Promise<TransitionRecord[]> {
+  const { rows } = await pool.query<{ r: TransitionRecord }>(
+    `SELECT line->'r' AS r FROM ${schema}.transitions WHERE task_id = $1 AND line ? 'r' ORDER BY gid`,
+    [taskId],
+  );
+  return rows.map((row) => row.r);
+}
+
+/** The writer's last batch first, then the pool; a store that never opened has nothing to close. */
+async function shutDown(pool: pg.Pool | undefined, writer: Writer | undefined): Promise<void> {
+  if (!pool) return;
+  try {
+    await writer?.close();
+  } finally {
+    await pool.end().catch(() => {});
+  }
 }

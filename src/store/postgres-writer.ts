@@ -43,97 +43,116 @@ interface Waiter {
 
 const RETRY_MS = 1_000;
 
+/** The group-commit loop's state: plain data its functions share. */
+interface Loop {
+  pending: JournalLine[];
+  pushed: number;
+  committed: number;
+  writing: Promise<void> | undefined;
+  scheduled: boolean;
+  retryTimer: unknown;
+  healthy: boolean;
+  closed: boolean;
+  waiters: Waiter[];
+  idle: Array<() => void>;
+}
+
 export function createWriter(o: WriterOptions): Writer {
-  let pending: JournalLine[] = [];
-  let pushed = 0;
-  let committed = 0;
-  let writing: Promise<void> | undefined;
-  let scheduled = false;
-  let retryTimer: unknown;
-  let healthy = true;
-  let closed = false;
-  const waiters: Waiter[] = [];
-  const idle: Array<() => void> = [];
-
-  function schedule() {
-    if (scheduled || writing || retryTimer !== undefined) return;
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      write();
-    });
-  }
-
-  function write() {
-    if (writing || pending.length === 0) return settle();
-    const batch = pending;
-    pending = [];
-    const upTo = batch[batch.length - 1]?.n ?? committed;
-    writing = writeBatch(o, batch).then(
-      (fenced) => {
-        writing = undefined;
-        committed = Math.max(committed, upTo);
-        if (!healthy) o.onHealthy((healthy = true));
-        if (fenced.length > 0) o.onFenced(fenced);
-        for (const w of waiters.splice(0).filter((w) => (w.upTo <= committed ? (w.resolve(), false) : true))) waiters.push(w);
-        if (pending.length > 0) write();
-        else settle();
-      },
-      (err: unknown) => {
-        writing = undefined;
-        // Kept, in order, ahead of what came since: the database may come back.
-        pending = [...batch, ...pending];
-        if (healthy) o.onHealthy((healthy = false));
-        o.onError(err);
-        for (const w of waiters.splice(0)) w.reject(err);
-        settle();
-        if (!closed) {
-          retryTimer = o.clock.setTimeout(() => {
-            retryTimer = undefined;
-            write();
-          }, RETRY_MS);
-        }
-      },
-    );
-  }
-
-  function settle() {
-    if (writing || (pending.length > 0 && healthy)) return;
-    for (const f of idle.splice(0)) f();
-  }
-
+  const l: Loop = {
+    pending: [],
+    pushed: 0,
+    committed: 0,
+    writing: undefined,
+    scheduled: false,
+    retryTimer: undefined,
+    healthy: true,
+    closed: false,
+    waiters: [],
+    idle: [],
+  };
   return {
     push(line) {
-      pending.push(line);
-      pushed = line.n;
-      schedule();
+      l.pending.push(line);
+      l.pushed = line.n;
+      schedule(o, l);
     },
     durable() {
-      if (committed >= pushed) return Promise.resolve();
-      const upTo = pushed;
+      if (l.committed >= l.pushed) return Promise.resolve();
+      const upTo = l.pushed;
       return new Promise<void>((resolve, reject) => {
-        waiters.push({ upTo, resolve, reject });
-        schedule();
+        l.waiters.push({ upTo, resolve, reject });
+        schedule(o, l);
       });
     },
     flush() {
-      if (retryTimer === undefined) write();
+      if (l.retryTimer === undefined) write(o, l);
     },
     settled() {
-      if (!writing && (pending.length === 0 || !healthy)) return Promise.resolve();
-      return new Promise<void>((resolve) => idle.push(resolve));
+      if (!l.writing && (l.pending.length === 0 || !l.healthy)) return Promise.resolve();
+      return new Promise<void>((resolve) => l.idle.push(resolve));
     },
     get healthy() {
-      return healthy;
+      return l.healthy;
     },
     async close() {
-      if (retryTimer === undefined) write();
-      await (writing ?? Promise.resolve()).catch(() => {});
-      closed = true;
-      if (retryTimer !== undefined) o.clock.clearTimeout(retryTimer);
-      retryTimer = undefined;
+      if (l.retryTimer === undefined) write(o, l);
+      await (l.writing ?? Promise.resolve()).catch(() => {});
+      l.closed = true;
+      if (l.retryTimer !== undefined) o.clock.clearTimeout(l.retryTimer);
+      l.retryTimer = undefined;
     },
   };
+}
+
+function schedule(o: WriterOptions, l: Loop) {
+  if (l.scheduled || l.writing || l.retryTimer !== undefined) return;
+  l.scheduled = true;
+  setImmediate(() => {
+    l.scheduled = false;
+    write(o, l);
+  });
+}
+
+function write(o: WriterOptions, l: Loop) {
+  if (l.writing || l.pending.length === 0) return settle(l);
+  const batch = l.pending;
+  l.pending = [];
+  const upTo = batch[batch.length - 1]?.n ?? l.committed;
+  l.writing = writeBatch(o, batch).then(
+    (fenced) => written(o, l, upTo, fenced),
+    (err: unknown) => failed(o, l, batch, err),
+  );
+}
+
+function written(o: WriterOptions, l: Loop, upTo: number, fenced: string[]) {
+  l.writing = undefined;
+  l.committed = Math.max(l.committed, upTo);
+  if (!l.healthy) o.onHealthy((l.healthy = true));
+  if (fenced.length > 0) o.onFenced(fenced);
+  for (const w of l.waiters.splice(0).filter((w) => (w.upTo <= l.committed ? (w.resolve(), false) : true))) l.waiters.push(w);
+  if (l.pending.length > 0) write(o, l);
+  else settle(l);
+}
+
+function failed(o: WriterOptions, l: Loop, batch: JournalLine[], err: unknown) {
+  l.writing = undefined;
+  // Kept, in order, ahead of what came since: the database may come back.
+  l.pending = [...batch, ...l.pending];
+  if (l.healthy) o.onHealthy((l.healthy = false));
+  o.onError(err);
+  for (const w of l.waiters.splice(0)) w.reject(err);
+  settle(l);
+  if (!l.closed) {
+    l.retryTimer = o.clock.setTimeout(() => {
+      l.retryTimer = undefined;
+      write(o, l);
+    }, RETRY_MS);
+  }
+}
+
+function settle(l: Loop) {
+  if (l.writing || (l.pending.length > 0 && l.healthy)) return;
+  for (const f of l.idle.splice(0)) f();
 }
 
 interface TaskRow {
