@@ -1,7 +1,8 @@
 // The PostgreSQL store: the Store contract over a schema of one database, shared by every Warden
 // process of a cluster. Task rows hold each task's latest state (and its lease); the transitions
 // table is the journal and the audit trail; node_state keeps each process's own snapshot (agents,
-// supervisors, alerts). Writes go through the group-commit writer (postgres-writer.ts), one statement a batch (postgres-batch.ts).
+// supervisors, alerts). Writes go through the group-commit writer (postgres-writer.ts), one
+// statement a batch (postgres-batch.ts).
 import type pg from 'pg';
 import { WardenError } from '../errors.ts';
 import type { Clock, TransitionRecord } from '../types.ts';
